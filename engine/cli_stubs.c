@@ -1,0 +1,23 @@
+/*
+ * Subcommands that have not landed yet report so clearly instead of failing
+ * to link. Each moves to its own module when implemented.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/cli.h"
+
+int eddy_cli_is_help(const char *arg) {
+  return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static int not_yet(const char *name) {
+  fprintf(stderr, "eddy %s: not available in this build yet\n", name);
+  return 2;
+}
+
+int eddy_cmd_run(int argc, char **argv) { (void)argc; (void)argv; return not_yet("run"); }
+int eddy_cmd_check(int argc, char **argv) { (void)argc; (void)argv; return not_yet("check"); }
+int eddy_cmd_describe(int argc, char **argv) { (void)argc; (void)argv; return not_yet("describe"); }
+int eddy_cmd_registry(int argc, char **argv) { (void)argc; (void)argv; return not_yet("registry"); }
+int eddy_cmd_gen(int argc, char **argv) { (void)argc; (void)argv; return not_yet("gen"); }
