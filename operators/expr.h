@@ -1,0 +1,90 @@
+/*
+ * Expression typing and evaluation.
+ *
+ * The DSL checker resolves names in an eddy_expr_t tree and asks this module
+ * for the typing rules (eddy_expr_type_*), so that type errors are found by
+ * `eddy check`, never at run time. Operators then evaluate checked trees
+ * against rows with eddy_expr_eval().
+ *
+ * Semantics (SQL-like):
+ * - null propagates through arithmetic, comparisons and most functions;
+ *   `and`/`or` use three-valued logic; `where`/`check` treat null as false.
+ * - int op int -> int (overflow is a run-time error, EDDY_EOVERFLOW);
+ *   int/decimal mix -> decimal (exact); anything with double -> double.
+ *   decimal + - : scale max(s1,s2); * : s1+s2; / : max(6, s1+p2+1) capped so
+ *   precision <= 38. Integer division by zero and decimal division by zero
+ *   are run-time errors (EDDY_EDIVZERO); double division follows IEEE.
+ * - timestamp - timestamp -> duration; timestamp +/- duration -> timestamp.
+ * - comparison of string with string, number with number, timestamp with
+ *   timestamp, bool with bool; anything else is a type error.
+ */
+#ifndef EDDY_OPERATORS_EXPR_H
+#define EDDY_OPERATORS_EXPR_H
+
+#include <stddef.h>
+
+#include "dsl/ast.h"
+#include "eddy/row.h"
+
+/** Where a checked expression reads its inputs from. */
+typedef struct eddy_eval_ctx_s {
+  const eddy_row_t *rows[2];  /* input 0 (and 1 for joins) */
+  eddy_arena_t *arena;        /* temporaries: strings built by functions live here */
+  int64_t now_us;             /* now(): wall clock sampled once per batch */
+} eddy_eval_ctx_t;
+
+/**
+ * Evaluate \p e. On success *out holds the value (it may borrow from the
+ * rows or the arena). A run-time failure (overflow, division by zero, a bad
+ * cast) returns its EDDY_E* code with a message in *err.
+ * @locality stream thread
+ */
+int eddy_expr_eval(const eddy_expr_t *e, const eddy_eval_ctx_t *ctx, eddy_value_t *out,
+                   eddy_error_t **err);
+
+/** Evaluate a boolean condition: null and false are false. @returns 1, 0 or an error. */
+int eddy_expr_test(const eddy_expr_t *e, const eddy_eval_ctx_t *ctx, eddy_error_t **err);
+
+/* ---- typing rules (used by the DSL checker) ---------------------------- */
+
+/**
+ * The result type of binary operator \p kind (EDDY_X_ADD .. EDDY_X_OR) on
+ * \p l and \p r. On a type error, returns EDDY_ETYPE and writes a message
+ * such as "cannot add string and int" into \p why.
+ */
+int eddy_expr_type_binary(eddy_expr_kind_t kind, const eddy_type_t *l, const eddy_type_t *r,
+                          eddy_type_t *out, char *why, size_t why_size);
+/** The same for unary operators (NEG, NOT, IS_NULL, IS_NOT_NULL). */
+int eddy_expr_type_unary(eddy_expr_kind_t kind, const eddy_type_t *arg, eddy_type_t *out,
+                         char *why, size_t why_size);
+/** Whether \p from converts to \p to by cast(); implicit casts are the checker's business. */
+bool eddy_expr_castable(const eddy_type_t *from, const eddy_type_t *to);
+/**
+ * The common type of \p cnt types (for `case`, `in`, `coalesce`): null
+ * unifies with anything, int with decimal -> decimal, numbers with double ->
+ * double. EDDY_ETYPE with a message when there is none.
+ */
+int eddy_expr_type_common(const eddy_type_t *types, size_t cnt, eddy_type_t *out, char *why,
+                          size_t why_size);
+
+/* ---- scalar functions --------------------------------------------------- */
+
+typedef struct eddy_func_s {
+  const char *name;
+  int min_args, max_args;     /* max -1: variadic */
+  const char *synopsis;       /* "round(x [, digits])" for messages and docs */
+  /** Type rule: check \p args, set *result; EDDY_ETYPE + message in why. */
+  int (*check)(const eddy_type_t *args, uint32_t argc, eddy_type_t *result, char *why,
+               size_t why_size);
+  /** Evaluate with already-evaluated args (the result type is \p type). */
+  int (*eval)(const eddy_value_t *args, uint32_t argc, const eddy_type_t *type,
+              const eddy_eval_ctx_t *ctx, eddy_value_t *out, eddy_error_t **err);
+  bool null_in_null_out;      /* the evaluator short-circuits null args */
+} eddy_func_t;
+
+/** @returns the scalar function named \p name (case-insensitive) or NULL. */
+const eddy_func_t *eddy_func_lookup(const char *name);
+/** @returns every function, NULL-terminated (for docs and did-you-mean). */
+const eddy_func_t *const *eddy_func_all(void);
+
+#endif
