@@ -1,0 +1,112 @@
+/* Application lifecycle: threads, stop, join, counters. */
+#include "engine/app_int.h"
+
+#include <string.h>
+
+int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t *conf,
+                 const eddy_logger_t *log, eddy_error_t **err) {
+  *out = NULL;
+  eddy_app_t *app = eddy_calloc(1, sizeof(*app));
+  if (app == NULL)
+    return EDDY_ENOMEM;
+  app->plan = plan;
+  app->log = *log;
+  int rc = eddy_config_copy(&app->conf, conf);
+  if (rc != 0) {
+    eddy_free(app);
+    return rc;
+  }
+  const char *id = conf->application_id[0] ? conf->application_id : plan->app_id;
+  app->app_id = eddy_strdup(id);
+  eddy_buf_t dlq = {0};
+  if (conf->dlq_topic[0])
+    eddy_buf_puts(&dlq, conf->dlq_topic);
+  else
+    eddy_buf_printf(&dlq, "%s-dlq", id);
+  app->dlq_topic = (char *)eddy_buf_cstr(&dlq);
+  app->thread_cnt = (int)conf->num_stream_threads;
+  app->threads = eddy_calloc((size_t)app->thread_cnt, sizeof(*app->threads));
+  if (app->app_id == NULL || app->dlq_topic == NULL || app->threads == NULL) {
+    eddy_app_destroy(app);
+    return EDDY_ENOMEM;
+  }
+  for (int i = 0; i < app->thread_cnt; i++) {
+    app->threads[i].app = app;
+    app->threads[i].index = i;
+    rc = eddy__thread_init(&app->threads[i], err);
+    if (rc != 0) {
+      eddy_app_destroy(app);
+      return rc;
+    }
+  }
+  *out = app;
+  return 0;
+}
+
+int eddy_app_start(eddy_app_t *app, eddy_error_t **err) {
+  eddy_log(&app->log, EDDY_LOG_INFO, "app", "starting application '%s' with %d stream thread(s)",
+           app->app_id, app->thread_cnt);
+  for (int i = 0; i < app->thread_cnt; i++) {
+    eddy_stream_thread_t *t = &app->threads[i];
+    atomic_fetch_add(&app->running, 1);
+    if (pthread_create(&t->tid, NULL, eddy__thread_main, t) != 0) {
+      atomic_fetch_sub(&app->running, 1);
+      eddy_app_request_stop(app);
+      return eddy_error_set(err, EDDY_ESTATE, "cannot start stream thread %d", i);
+    }
+    t->started = true;
+  }
+  return 0;
+}
+
+void eddy_app_request_stop(eddy_app_t *app) { atomic_store(&app->stop, true); }
+
+bool eddy_app_running(const eddy_app_t *app) { return atomic_load(&app->running) > 0; }
+
+int eddy_app_join(eddy_app_t *app, eddy_error_t **err) {
+  int rc = 0;
+  for (int i = 0; i < app->thread_cnt; i++) {
+    eddy_stream_thread_t *t = &app->threads[i];
+    if (t->started) {
+      pthread_join(t->tid, NULL);
+      t->started = false;
+    }
+    if (t->rc != 0 && rc == 0) {
+      rc = t->rc;
+      eddy_error_set(err, t->rc, "%s", eddy_error_msg(t->err));
+    }
+  }
+  app->joined = true;
+  return rc;
+}
+
+void eddy_app_destroy(eddy_app_t *app) {
+  if (app == NULL)
+    return;
+  if (!app->joined && app->threads != NULL) {
+    eddy_app_request_stop(app);
+    eddy_app_join(app, NULL);
+  }
+  for (int i = 0; app->threads != NULL && i < app->thread_cnt; i++)
+    eddy__thread_free(&app->threads[i]);
+  eddy_free(app->threads);
+  eddy_free(app->app_id);
+  eddy_free(app->dlq_topic);
+  eddy_config_free(&app->conf);
+  eddy_free(app);
+}
+
+const char *eddy_app_id(const eddy_app_t *app) { return app->app_id; }
+
+const eddy_counters_t *eddy_app_counters(const eddy_app_t *app) { return &app->counters; }
+
+long long eddy_app_lag(const eddy_app_t *app) {
+  long long sum = 0;
+  for (int i = 0; i < app->thread_cnt; i++) {
+    long long l = atomic_load(&app->threads[i].lag);
+    if (l < 0)
+      return -1;
+    sum += l;
+  }
+  return sum;
+}

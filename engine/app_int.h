@@ -1,0 +1,49 @@
+/* Application internals shared by app.c and stream_thread.c. */
+#ifndef EDDY_ENGINE_APP_INT_H
+#define EDDY_ENGINE_APP_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine/app.h"
+#include "engine/kafka.h"
+
+typedef struct eddy_stream_thread_s {
+  struct eddy_app_s *app;
+  int index;
+  pthread_t tid;
+  bool started;
+  eddy_kafka_ctx_t kafka_ctx;         /* opaque of both clients: owner = this thread */
+  rd_kafka_t *consumer;
+  rd_kafka_t *producer;
+  eddy_exec_t *exec;
+  atomic_int delivery_failures;      /* set by the producer's delivery callback */
+  char delivery_error[256];
+  atomic_llong lag;                  /* updated at each commit */
+  int rc;                            /* exit status of the thread */
+  eddy_error_t *err;
+  int64_t last_commit_us;
+} eddy_stream_thread_t;
+
+struct eddy_app_s {
+  const eddy_plan_t *plan;
+  eddy_config_t conf;
+  char *app_id;
+  char *dlq_topic;
+  eddy_logger_t log;
+  eddy_counters_t counters;
+  atomic_bool stop;
+  atomic_int running;
+  eddy_stream_thread_t *threads;
+  int thread_cnt;
+  bool joined;
+};
+
+/** Create a thread's clients and executor. */
+int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err);
+/** The thread body (pthread start routine). */
+void *eddy__thread_main(void *arg);
+/** Free what eddy__thread_init made. */
+void eddy__thread_free(eddy_stream_thread_t *t);
+
+#endif

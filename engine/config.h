@@ -1,0 +1,86 @@
+/*
+ * Application configuration: Kafka Streams–style keys from a properties
+ * file, overridden by command-line flags. Every key is declared once in
+ * EDDY_CONFIG_KEYS (name, type, default, description); unknown keys are an
+ * error, with a suggestion. Keys starting with `kafka.` pass through to
+ * librdkafka with the prefix removed (checked by librdkafka when the
+ * clients are created).
+ */
+#ifndef EDDY_ENGINE_CONFIG_H
+#define EDDY_ENGINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "eddy/alloc.h"
+#include "eddy/error.h"
+#include "eddy/log.h"
+
+typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee_t;
+
+/* X(field, key, kind, default, description); kinds: STR, INT, SIZE, GUARANTEE, LOGLEVEL */
+#define EDDY_CONFIG_KEYS(X)                                                              \
+  X(application_id, "application.id", STR, "",                                          \
+    "Consumer group id and prefix of internal topics; default: the topology's `app` name") \
+  X(bootstrap_servers, "bootstrap.servers", STR, "localhost:9092",                       \
+    "Kafka bootstrap brokers, host:port[,host:port...]")                                 \
+  X(num_stream_threads, "num.stream.threads", INT, "1",                                  \
+    "Stream threads per application, each with its own consumer and producer")          \
+  X(commit_interval_ms, "commit.interval.ms", INT, "1000",                               \
+    "How often processed offsets are committed (after outputs are acknowledged)")        \
+  X(state_dir, "state.dir", STR, "/tmp/eddy-state",                                      \
+    "Directory for local state stores and checkpoints")                                  \
+  X(processing_guarantee, "processing.guarantee", GUARANTEE, "at_least_once",            \
+    "at_least_once or exactly_once_v2")                                                  \
+  X(state_memory_bytes, "state.memory.bytes", SIZE, "268435456",                         \
+    "Memory budget shared by all state stores (block cache + write buffers)")            \
+  X(poll_ms, "poll.ms", INT, "100", "Longest wait for input before a thread checks timers") \
+  X(batch_max_records, "batch.max.records", INT, "1000",                                 \
+    "Most records a stream thread processes between checks of time and commits")         \
+  X(log_level, "log.level", LOGLEVEL, "info", "debug, info, warn or error")              \
+  X(stats_interval_ms, "stats.interval.ms", INT, "10000",                                \
+    "How often a progress line is logged (0 = never)")                                   \
+  X(dlq_topic, "dlq.topic", STR, "", "Dead-letter topic; default: <application.id>-dlq")
+
+typedef struct eddy_config_s {
+  char *application_id;
+  char *bootstrap_servers;
+  int64_t num_stream_threads;
+  int64_t commit_interval_ms;
+  char *state_dir;
+  eddy_guarantee_t processing_guarantee;
+  int64_t state_memory_bytes;
+  int64_t poll_ms;
+  int64_t batch_max_records;
+  eddy_log_level_t log_level;
+  int64_t stats_interval_ms;
+  char *dlq_topic;
+  /* kafka.* pass-through, prefix removed; owned */
+  char **kafka_keys;
+  char **kafka_values;
+  uint32_t kafka_cnt;
+} eddy_config_t;
+
+/** Fill \p c with the defaults. Release with eddy_config_free(). */
+int eddy_config_init(eddy_config_t *c);
+/** Free what \p c owns. */
+void eddy_config_free(eddy_config_t *c);
+/** Deep copy. */
+int eddy_config_copy(eddy_config_t *dst, const eddy_config_t *src);
+
+/**
+ * Set \p key to \p value after validating it. An unknown key is EDDY_ECONFIG
+ * with "unknown configuration key 'x' (did you mean 'y'?)".
+ */
+int eddy_config_set(eddy_config_t *c, const char *key, const char *value, eddy_error_t **err);
+
+/**
+ * Load a Java-style properties file (key=value or key: value, # and !
+ * comments, blank lines). Errors are "FILE:LINE: message".
+ */
+int eddy_config_load_file(eddy_config_t *c, const char *path, eddy_error_t **err);
+
+/** Append a description of every key (for --help and docs). */
+int eddy_config_describe(eddy_buf_t *out);
+
+#endif

@@ -1,0 +1,21 @@
+/* Small shared helpers: did-you-mean suggestions, clocks. */
+#ifndef EDDY_ENGINE_UTIL_H
+#define EDDY_ENGINE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Levenshtein distance between two strings (bytes). */
+size_t eddy_edit_distance(const char *a, const char *b);
+/**
+ * The candidate closest to \p name when it is close enough to be a likely
+ * typo (distance <= max(1, len/3)); NULL otherwise.
+ */
+const char *eddy_suggest(const char *name, const char *const *candidates, size_t cnt);
+
+/** Monotonic clock in µs. */
+int64_t eddy_clock_monotonic_us(void);
+/** Wall clock in µs since the epoch. */
+int64_t eddy_clock_wall_us(void);
+
+#endif

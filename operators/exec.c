@@ -1,0 +1,169 @@
+/* The executor: decode at the source, push through the plan's nodes. */
+#include "operators/exec_int.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/util.h"
+
+int eddy_exec_new(eddy_exec_t **out, const eddy_plan_t *plan, const eddy_exec_env_t *env,
+                  eddy_error_t **err) {
+  *out = NULL;
+  eddy_exec_t *x = eddy_calloc(1, sizeof(*x));
+  if (x == NULL)
+    return EDDY_ENOMEM;
+  x->plan = plan;
+  x->env = *env;
+  x->arena = eddy_arena_new(256 * 1024);
+  x->decoders = eddy_calloc(plan->source_cnt ? plan->source_cnt : 1, sizeof(*x->decoders));
+  if (x->arena == NULL || x->decoders == NULL) {
+    eddy_exec_destroy(x);
+    return EDDY_ENOMEM;
+  }
+  for (uint32_t i = 0; i < plan->source_cnt; i++) {
+    int rc = eddy_decoder_new(&x->decoders[i], &plan->sources[i].decode, err);
+    if (rc != 0) {
+      eddy_exec_destroy(x);
+      return rc;
+    }
+  }
+  *out = x;
+  return 0;
+}
+
+void eddy_exec_destroy(eddy_exec_t *x) {
+  if (x == NULL)
+    return;
+  if (x->decoders != NULL)
+    for (uint32_t i = 0; i < x->plan->source_cnt; i++)
+      eddy_decoder_destroy(x->decoders[i]);
+  eddy_free(x->decoders);
+  eddy_arena_destroy(x->arena);
+  eddy_buf_free(&x->value_buf);
+  eddy_buf_free(&x->key_buf);
+  eddy_buf_free(&x->stdout_buf);
+  eddy_free(x);
+}
+
+void eddy_exec_batch_begin(eddy_exec_t *x) {
+  eddy_arena_reset(x->arena);
+  x->now_us = eddy_clock_wall_us();
+}
+
+int eddy_exec_batch_end(eddy_exec_t *x, eddy_error_t **err) {
+  if (x->stdout_buf.len == 0)
+    return 0;
+  /* one write per batch keeps lines of concurrent threads whole */
+  flockfile(stdout);
+  size_t w = fwrite(x->stdout_buf.p, 1, x->stdout_buf.len, stdout);
+  fflush(stdout);
+  funlockfile(stdout);
+  int rc = w == x->stdout_buf.len ? 0 : eddy_error_set(err, EDDY_EIO, "cannot write to stdout");
+  eddy_buf_clear(&x->stdout_buf);
+  return rc;
+}
+
+static const eddy_plan_source_t *find_source(eddy_exec_t *x, const rd_kafka_message_t *msg) {
+  if ((const void *)msg->rkt == x->last_topic)
+    return x->last_source;
+  const char *topic = rd_kafka_topic_name(msg->rkt);
+  for (uint32_t i = 0; i < x->plan->source_cnt; i++) {
+    const eddy_plan_source_t *s = &x->plan->sources[i];
+    for (uint32_t t = 0; t < s->topic_cnt; t++)
+      if (strcmp(s->topics[t], topic) == 0) {
+        x->last_topic = msg->rkt;
+        x->last_source = s;
+        return s;
+      }
+  }
+  return NULL;
+}
+
+/* The record's key as a string value: Kafka keys are bytes; eddy reads them as text. */
+static eddy_value_t message_key(const rd_kafka_message_t *msg) {
+  if (msg->key == NULL)
+    return eddy_null();
+  return eddy_string(msg->key, msg->key_len);
+}
+
+static int source_row(eddy_exec_t *x, const eddy_plan_source_t *s, eddy_row_t *row,
+                      eddy_error_t **err) {
+  eddy_eval_ctx_t ctx = eddy__exec_ctx(x, row);
+  if (s->key != NULL) {
+    int rc = eddy_expr_eval(s->key, &ctx, &row->key, err);
+    if (rc != 0)
+      return rc;
+  }
+  if (s->event_time != NULL) {
+    eddy_value_t t;
+    int rc = eddy_expr_eval(s->event_time, &ctx, &t, err);
+    if (rc != 0)
+      return rc;
+    /* a null event time (e.g. a delete's after.*) falls back to the record timestamp */
+    if (t.kind == EDDY_T_TIMESTAMP)
+      row->ts = t.u.i;
+  }
+  return 0;
+}
+
+int eddy_exec_process(eddy_exec_t *x, const rd_kafka_message_t *msg, eddy_error_t **err) {
+  const eddy_plan_source_t *s = find_source(x, msg);
+  if (s == NULL)
+    return 0; /* a topic no source reads: cannot happen with our subscriptions */
+  atomic_fetch_add_explicit(&x->env.counters->records_in, 1, memory_order_relaxed);
+  x->msg = msg;
+  x->source = s;
+  const eddy_plan_node_t *node = s->node;
+  uint32_t idx = (uint32_t)(s - x->plan->sources);
+  eddy_row_t row = {.layout = s->decode.layout, .key = message_key(msg), .origin = msg};
+  int64_t ts_ms = rd_kafka_message_timestamp(msg, NULL);
+  row.ts = ts_ms >= 0 ? ts_ms * EDDY_MSEC : x->now_us;
+  row.vals = eddy_arena_calloc(x->arena, s->decode.layout->cnt ? s->decode.layout->cnt : 1,
+                               sizeof(eddy_value_t));
+  if (row.vals == NULL)
+    return eddy_error_set(err, EDDY_ENOMEM, "out of memory decoding a record");
+
+  eddy_error_t *why = NULL;
+  int rc = eddy_decoder_decode(x->decoders[idx], msg->payload, msg->len, row.vals, x->arena, &why);
+  if (rc == EDDY_ENOENT) {
+    atomic_fetch_add_explicit(&x->env.counters->tombstones, 1, memory_order_relaxed);
+    return 0;
+  }
+  if (rc == 0)
+    rc = source_row(x, s, &row, &why);
+  if (rc != 0) {
+    atomic_fetch_add_explicit(&x->env.counters->decode_errors, 1, memory_order_relaxed);
+    rc = eddy__exec_fail(x, node, rc, eddy_error_msg(why), err);
+    eddy_error_destroy(why);
+    return rc;
+  }
+  return eddy__exec_forward(x, node, &row, err);
+}
+
+int eddy__exec_forward(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row_t *row,
+                       eddy_error_t **err) {
+  for (uint32_t i = 0; i < node->next_cnt; i++) {
+    int rc = eddy__exec_push(x, node->next[i], row, err);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+int eddy__exec_push(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row_t *row,
+                    eddy_error_t **err) {
+  switch (node->kind) {
+  case EDDY_NODE_SOURCE: return eddy__exec_forward(x, node, row, err);
+  case EDDY_NODE_WHERE: return eddy__op_where(x, node, row, err);
+  case EDDY_NODE_SELECT: return eddy__op_select(x, node, row, err);
+  case EDDY_NODE_FLATTEN: return eddy__op_flatten(x, node, row, err);
+  case EDDY_NODE_KEY_BY: return eddy__op_key_by(x, node, row, err);
+  case EDDY_NODE_CHECK: return eddy__op_check(x, node, row, err);
+  case EDDY_NODE_SINK_KAFKA: return eddy__sink_kafka(x, node, row, err);
+  case EDDY_NODE_SINK_STDOUT: return eddy__sink_stdout(x, node, row, err);
+  default:
+    return eddy_error_set(err, EDDY_ESTATE, "%s: operator not supported by this runtime",
+                          node->name);
+  }
+}
