@@ -1,0 +1,212 @@
+/* Integration-test helpers on the embedded cluster. */
+#include "kafka_test.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "eddy_test.h"
+#include "engine/util.h"
+
+eddy_broker_t *tk_broker(const char *const *topics, int partitions) {
+  eddy_broker_t *b = NULL;
+  eddy_error_t *err = NULL;
+  if (eddy_broker_start(&b, 3, &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "broker: %s", eddy_error_msg(err));
+  for (int i = 0; topics != NULL && topics[i] != NULL; i++)
+    if (eddy_broker_create_topic(b, topics[i], partitions, &err) != 0)
+      eddy_test_fail(__FILE__, __LINE__, "topic: %s", eddy_error_msg(err));
+  return b;
+}
+
+rd_kafka_t *tk_producer(const char *bootstrap) {
+  char errstr[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
+  rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr));
+  rd_kafka_conf_set(conf, "message.max.bytes", "16777216", errstr, sizeof(errstr));
+  rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (p == NULL)
+    eddy_test_fail(__FILE__, __LINE__, "producer: %s", errstr);
+  return p;
+}
+
+void tk_produce(rd_kafka_t *p, const char *topic, int32_t partition, const char *key,
+                const void *value, size_t len) {
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY((void *)key, key ? strlen(key) : 0), RD_KAFKA_V_VALUE((void *)value, len),
+        RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+      return;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      eddy_test_fail(__FILE__, __LINE__, "produce: %s", rd_kafka_err2str(e));
+    rd_kafka_poll(p, 10);
+  }
+}
+
+void tk_producer_close(rd_kafka_t *p) {
+  if (rd_kafka_flush(p, eddy_test_tmout(30000)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    eddy_test_fail(__FILE__, __LINE__, "producer flush timed out");
+  rd_kafka_destroy(p);
+}
+
+static rd_kafka_t *assigned_consumer(const char *bootstrap, const char *topic) {
+  char errstr[256];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
+  rd_kafka_conf_set(conf, "group.id", "eddy-test-reader", errstr, sizeof(errstr));
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
+  rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  if (c == NULL)
+    eddy_test_fail(__FILE__, __LINE__, "consumer: %s", errstr);
+  const rd_kafka_metadata_t *md = NULL;
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(c, topic, NULL);
+  int parts = 0;
+  for (int tries = 0; tries < 50 && parts == 0; tries++) {
+    if (rd_kafka_metadata(c, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (md->topic_cnt == 1 && md->topics[0].err == 0)
+        parts = md->topics[0].partition_cnt;
+      rd_kafka_metadata_destroy(md);
+    }
+    if (parts == 0)
+      usleep(100000);
+  }
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
+  for (int i = 0; i < parts; i++)
+    rd_kafka_topic_partition_list_add(l, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(c, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return c;
+}
+
+static void copy_msg(tk_msg_t *d, const rd_kafka_message_t *m) {
+  memset(d, 0, sizeof(*d));
+  if (m->key != NULL) {
+    d->key = calloc(1, m->key_len + 1);
+    memcpy(d->key, m->key, m->key_len);
+    d->key_len = m->key_len;
+  }
+  if (m->payload != NULL) {
+    d->value = calloc(1, m->len + 1);
+    memcpy(d->value, m->payload, m->len);
+    d->len = m->len;
+  }
+  d->partition = m->partition;
+  d->offset = m->offset;
+  d->timestamp_ms = rd_kafka_message_timestamp(m, NULL);
+  rd_kafka_headers_t *h = NULL;
+  if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR && h != NULL)
+    d->headers = rd_kafka_headers_copy(h);
+}
+
+int tk_consume_all(const char *bootstrap, const char *topic, int expect, int timeout_ms,
+                   tk_msg_t **out) {
+  rd_kafka_t *c = assigned_consumer(bootstrap, topic);
+  int cap = expect > 16 ? expect + 16 : 32, cnt = 0;
+  tk_msg_t *msgs = calloc((size_t)cap, sizeof(*msgs));
+  int64_t idle_limit = (int64_t)eddy_test_tmout(timeout_ms) * 1000;
+  int64_t last = eddy_clock_monotonic_us();
+  for (;;) {
+    /* once everything expected is here, wait only briefly for unexpected extras */
+    int64_t limit = cnt >= expect ? 500000 : idle_limit;
+    if (eddy_clock_monotonic_us() - last > limit)
+      break;
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
+    if (m == NULL)
+      continue;
+    if (m->err == 0) {
+      if (cnt == cap)
+        msgs = realloc(msgs, (size_t)(cap *= 2) * sizeof(*msgs));
+      copy_msg(&msgs[cnt++], m);
+      last = eddy_clock_monotonic_us();
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(c);
+  rd_kafka_destroy(c);
+  *out = msgs;
+  return cnt;
+}
+
+void tk_msgs_free(tk_msg_t *msgs, int cnt) {
+  for (int i = 0; i < cnt; i++) {
+    free(msgs[i].key);
+    free(msgs[i].value);
+    if (msgs[i].headers != NULL)
+      rd_kafka_headers_destroy(msgs[i].headers);
+  }
+  free(msgs);
+}
+
+const char *tk_header(const tk_msg_t *m, const char *name) {
+  static char buf[4096];
+  const void *v;
+  size_t len;
+  buf[0] = '\0';
+  if (m->headers != NULL &&
+      rd_kafka_header_get_last(m->headers, name, &v, &len) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+  }
+  return buf;
+}
+
+static void diag_to_test(void *opaque, const eddy_diag_t *d) {
+  eddy_buf_t *b = opaque;
+  eddy_diag_format(d, b);
+}
+
+eddy_topology_t *tk_compile(const char *text) {
+  eddy_topology_t *t = NULL;
+  eddy_buf_t diags = {0};
+  if (eddy_topology_compile(&t, "test.eddy", text, strlen(text), diag_to_test, &diags) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "topology does not compile:\n%s", eddy_buf_cstr(&diags));
+  eddy_buf_free(&diags);
+  return t;
+}
+
+static eddy_logger_t test_log = {.fn = eddy_log_stderr, .level = EDDY_LOG_WARN};
+
+eddy_app_t *tk_start(eddy_topology_t *topo, const char *bootstrap, int threads) {
+  eddy_config_t conf;
+  eddy_error_t *err = NULL;
+  char nthreads[16];
+  snprintf(nthreads, sizeof(nthreads), "%d", threads);
+  eddy_config_init(&conf);
+  if (eddy_config_set(&conf, "bootstrap.servers", bootstrap, &err) != 0 ||
+      eddy_config_set(&conf, "commit.interval.ms", "200", &err) != 0 ||
+      eddy_config_set(&conf, "num.stream.threads", nthreads, &err) != 0 ||
+      eddy_config_set(&conf, "kafka.consumer.session.timeout.ms", "6000", &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "config: %s", eddy_error_msg(err));
+  eddy_app_t *app = NULL;
+  if (eddy_app_new(&app, eddy_topology_plan(topo), &conf, &test_log, &err) != 0 ||
+      eddy_app_start(app, &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "app: %s", eddy_error_msg(err));
+  eddy_config_free(&conf);
+  return app;
+}
+
+void tk_wait_consumed(eddy_app_t *app, long long n, int timeout_ms) {
+  int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(timeout_ms) * 1000;
+  const eddy_counters_t *c = eddy_app_counters(app);
+  while (atomic_load(&c->records_in) < n) {
+    if (eddy_clock_monotonic_us() > deadline)
+      eddy_test_fail(__FILE__, __LINE__, "consumed %lld of %lld records before the timeout",
+                     (long long)atomic_load(&c->records_in), n);
+    if (!eddy_app_running(app))
+      eddy_test_fail(__FILE__, __LINE__, "application stopped early");
+    usleep(20000);
+  }
+}
+
+void tk_stop(eddy_app_t *app) {
+  eddy_error_t *err = NULL;
+  eddy_app_request_stop(app);
+  if (eddy_app_join(app, &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "application failed: %s", eddy_error_msg(err));
+  eddy_app_destroy(app);
+}
