@@ -72,7 +72,7 @@ static double run_eddy(const char *bootstrap, uint64_t n) {
 
 int main(int argc, char **argv) {
   uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
-  int partitions = 16; /* the embedded broker keeps ~5 MB per partition */
+  int partitions = 32; /* the embedded broker keeps ~5 MB per partition: room for 160 MB */
   eddy_broker_t *b = NULL;
   eddy_error_t *err = NULL;
   if (eddy_broker_start(&b, 1, &err) != 0 ||
