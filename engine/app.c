@@ -6,6 +6,10 @@
 int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t *conf,
                  const eddy_logger_t *log, eddy_error_t **err) {
   *out = NULL;
+  if (conf->processing_guarantee == EDDY_EXACTLY_ONCE_V2)
+    return eddy_error_set(err, EDDY_ECONFIG,
+                          "processing.guarantee=exactly_once_v2 is not available in this "
+                          "version yet; use at_least_once");
   eddy_app_t *app = eddy_calloc(1, sizeof(*app));
   if (app == NULL)
     return EDDY_ENOMEM;
