@@ -20,7 +20,7 @@ expect_stderr() { # pattern description
   grep -qF -- "$1" "$tmp/err" || fail "$2: stderr lacks '$1'; got: $(head -5 "$tmp/err")"
 }
 
-for cmd in run check describe broker registry gen; do
+for cmd in run check describe broker registry; do
   expect_exit 0 "eddy $cmd --help" "$eddy" "$cmd" --help
   grep -q "usage: eddy $cmd" "$tmp/out" || fail "eddy $cmd --help prints no usage"
 done
