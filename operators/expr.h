@@ -87,4 +87,52 @@ const eddy_func_t *eddy_func_lookup(const char *name);
 /** @returns every function, NULL-terminated (for docs and did-you-mean). */
 const eddy_func_t *const *eddy_func_all(void);
 
+/* ---- additions ---------------------------------------------------------- */
+
+/*
+ * Invariant kept by the evaluator: a value computed for a node whose type
+ * is not ANY is null or has exactly that kind (and, for decimals, that
+ * scale). Mixed numeric operands (int + decimal, decimal < double) need no
+ * cast nodes: the evaluator converts them itself. `case`, `coalesce`,
+ * `greatest`, `if` ... convert the chosen value to the node's (common) type.
+ */
+
+/**
+ * Convert \p v to \p to as cast() does (every pair eddy_expr_castable()
+ * accepts). Strings it builds live in \p arena. A string that does not
+ * parse is EDDY_EINVAL with a message naming the value; a number out of
+ * range of the target (int64, decimal(p,s)) is EDDY_EOVERFLOW. Decimal and
+ * double to int round half away from zero.
+ * @locality any thread
+ */
+int eddy_value_cast(const eddy_value_t *v, const eddy_type_t *to, eddy_arena_t *arena,
+                    eddy_value_t *out, eddy_error_t **err);
+
+/**
+ * Whether a value of type \p from may be stored where \p to is expected
+ * without an explicit cast (no information lost): same type, null to
+ * anything, int to decimal/double, decimal to a decimal with at least as
+ * many integer and fraction digits, decimal to double, anything to or from
+ * ANY.
+ */
+bool eddy_expr_assignable(const eddy_type_t *from, const eddy_type_t *to);
+
+/**
+ * Type one node whose children are already typed, setting e->type (and
+ * e->u.call.fn, e->u.member.index). Handles every kind except FIELD and KEY,
+ * whose types the checker sets itself (they are left untouched). For CAST,
+ * e->type must already hold the target type. For LITERAL, the type comes
+ * from the value (a decimal literal 1.50 is decimal(3,2)). On error returns
+ * EDDY_ETYPE (EDDY_ENOENT for an unknown function) with a message in \p why.
+ */
+int eddy_expr_type_node(eddy_expr_t *e, char *why, size_t why_size);
+
+/**
+ * Resolve and type-check a call node whose arguments are typed: looks up
+ * the function (EDDY_ENOENT, "unknown function 'foo'"), checks the argument
+ * count and types, validates literal arguments that must be constant-valid
+ * (date_trunc's unit, round's digits), sets e->u.call.fn and e->type.
+ */
+int eddy_expr_check_call(eddy_expr_t *e, char *why, size_t why_size);
+
 #endif

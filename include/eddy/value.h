@@ -157,4 +157,85 @@ int eddy_timestamp_parse(const char *s, size_t len, int64_t *us);
 /** Format µs as "2024-01-02T03:04:05.123456Z" (fraction trimmed to ms or µs as needed). */
 int eddy_timestamp_format(int64_t us, char *buf, size_t size);
 
+/* ---- additions: decimal arithmetic, exact helpers ---------------------- */
+
+/*
+ * Decimal arithmetic on (unscaled, scale) pairs. Every result is checked
+ * against 38 digits: |unscaled| >= 10^38 is EDDY_EOVERFLOW, never a wrap.
+ * Scales are 0..38. Rounding is half away from zero.
+ */
+
+/** @returns 10^n for n <= 38 (0 otherwise). */
+eddy_i128 eddy_decimal_pow10(unsigned n);
+/** @returns the number of decimal digits of |v| (1 for 0). */
+int eddy_decimal_digits(eddy_i128 v);
+/** @returns true when |v| has at most \p precision digits. */
+bool eddy_decimal_fits(eddy_i128 v, unsigned precision);
+/** a + b at scale max(sa, sb) into *out / *scale. */
+int eddy_decimal_add(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
+                     uint8_t *scale);
+/** a - b at scale max(sa, sb). */
+int eddy_decimal_sub(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
+                     uint8_t *scale);
+/** a * b, exact then rounded to \p scale (256-bit intermediate: no spurious overflow). */
+int eddy_decimal_mul(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, uint8_t scale,
+                     eddy_i128 *out);
+/** a / b rounded to \p scale. EDDY_EDIVZERO when b is 0. */
+int eddy_decimal_div(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, uint8_t scale,
+                     eddy_i128 *out);
+/** a % b (sign of a, like C and SQL) at scale max(sa, sb). EDDY_EDIVZERO when b is 0. */
+int eddy_decimal_mod(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
+                     uint8_t *scale);
+/** Exact numeric comparison of a/10^sa and b/10^sb (any i128, scales <= 38). */
+int eddy_decimal_cmp(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb);
+/** Exact numeric comparison of a/10^sa with the double \p d (NaN sorts above all numbers). */
+int eddy_decimal_cmp_double(eddy_i128 a, uint8_t sa, double d);
+/**
+ * Convert \p d to a decimal at \p scale. Like PostgreSQL, d is first read
+ * at 15 significant digits (so 0.1 is 0.1, 2.675 is 2.675), then rounded
+ * half away from zero. EDDY_EINVAL for NaN/infinity, EDDY_EOVERFLOW past 38 digits.
+ */
+int eddy_decimal_from_double(double d, uint8_t scale, eddy_i128 *out);
+/**
+ * The exact value of \p d as a normalized decimal (no trailing zeros in
+ * the fraction) when one with scale <= 38 exists. @returns false otherwise.
+ */
+bool eddy_decimal_from_double_exact(double d, eddy_i128 *out, uint8_t *scale);
+/** Round to an integer (half away from zero). EDDY_EOVERFLOW outside int64. */
+int eddy_decimal_to_int(eddy_i128 v, uint8_t scale, int64_t *out);
+
+/* ---- additions: values -------------------------------------------------- */
+
+/** Like eddy_value_format(), with struct field names taken from \p type (may be NULL). */
+int eddy_value_format_typed(const eddy_value_t *v, const eddy_type_t *type, eddy_buf_t *out);
+
+/* ---- additions: calendar and durations --------------------------------- */
+
+/** Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31). */
+int64_t eddy_days_from_civil(int64_t y, unsigned m, unsigned d);
+/** The date of day \p days since 1970-01-01. */
+void eddy_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/**
+ * Truncate \p us to \p unit: microsecond, millisecond, second, minute, hour,
+ * day, week (ISO: Monday), month, quarter, year (case-insensitive, plural
+ * accepted). @returns 0 or EDDY_EINVAL for an unknown unit.
+ */
+int eddy_timestamp_trunc(int64_t us, const char *unit, size_t unit_len, int64_t *out);
+/**
+ * A calendar field of \p us: year, quarter, month, week (ISO week number),
+ * day, doy, dow (0 = Sunday), isodow (1 = Monday), hour, minute, second,
+ * millisecond (0..999), microsecond (0..999999), epoch (seconds).
+ * @returns 0 or EDDY_EINVAL for an unknown unit.
+ */
+int eddy_timestamp_part(int64_t us, const char *unit, size_t unit_len, int64_t *out);
+/** @returns true when \p unit names a unit eddy_timestamp_trunc()/_part() accepts. */
+bool eddy_timestamp_unit_valid(const char *unit, size_t unit_len, bool for_trunc);
+/**
+ * Parse a duration: one or more <int><unit> groups, units us, ms, s, m, h, d
+ * ("1h30m", "250ms", "-5s"). @returns 0, EDDY_EINVAL or EDDY_EOVERFLOW.
+ */
+int eddy_duration_parse(const char *s, size_t len, int64_t *us);
+/** Format a duration the way eddy_duration_parse() reads it ("1h30m", "0s"). @returns length. */
+int eddy_duration_format(int64_t us, char *buf, size_t size);
+
 #endif
