@@ -44,19 +44,32 @@ int eddy_decoder_decode(eddy_decoder_t *d, const void *payload, size_t len, eddy
  * decimals as exact JSON numbers (12.50), timestamps as ISO-8601 strings
  * ("2024-01-02T03:04:05.123Z"), durations as integer milliseconds, bytes as
  * base64 strings, null as null.
+ * Consecutive fields sharing a prefix form one nested object. Struct values
+ * become objects named by the layout's struct type. Strings are escaped
+ * into valid UTF-8 JSON (invalid bytes become U+FFFD); non-finite doubles
+ * are the strings "NaN", "Infinity", "-Infinity".
+ * Appends to \p out. @returns 0 or EDDY_ENOMEM.
  */
 int eddy_encode_json(const eddy_row_t *row, eddy_buf_t *out);
-/** Encode one value as JSON (same rules). */
+/** Encode one value as JSON (same rules; a struct without its type is an array). Appends. */
 int eddy_encode_json_value(const eddy_value_t *v, eddy_buf_t *out);
+/** Encode one value as JSON, naming struct members from \p type (may be NULL). Appends. */
+int eddy_encode_json_typed(const eddy_value_t *v, const eddy_type_t *type, eddy_buf_t *out);
 /**
  * Encode a value as Kafka key bytes: strings and bytes raw, numbers and
  * timestamps as their text, null as no key (out->len == 0, returns
  * EDDY_ENOENT), structs/arrays as JSON.
+ * Replaces \p out's contents (out->len is reset first).
  */
 int eddy_encode_key(const eddy_value_t *v, eddy_buf_t *out);
 
-/** Standard base64 (RFC 4648) decode into \p out. EDDY_EDECODE on bad input. */
+/**
+ * Standard base64 (RFC 4648) decode, appended to \p out. The '=' padding
+ * is required; the unused bits of the last character are ignored.
+ * @returns 0, EDDY_EDECODE on bad input (out unchanged) or EDDY_ENOMEM.
+ */
 int eddy_base64_decode(const char *s, size_t len, eddy_buf_t *out);
+/** Standard base64 with '=' padding, appended to \p out. @returns 0 or EDDY_ENOMEM. */
 int eddy_base64_encode(const uint8_t *p, size_t len, eddy_buf_t *out);
 
 #endif
