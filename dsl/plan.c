@@ -1,0 +1,271 @@
+/*
+ * The planner: a checked program becomes the DAG of dsl/plan.h.
+ *
+ * Every named stream stands for the set of nodes whose output it is (its
+ * "frontier"): a source's node, a pipeline's last node, or after `merge`
+ * the union of the merged frontiers. An operator node gets every frontier
+ * node as parent, which gives fan-out (one source read by several
+ * pipelines) and merge (one node with several parents) without special
+ * nodes. Names must be defined before use, so creation order is already a
+ * topological order.
+ *
+ * Nodes that reach no sink (a named stream nobody uses) are dropped, and so
+ * are sources left with nothing to feed. Subtopologies are the connected
+ * components of what remains; repartition cuts come with group by.
+ */
+#include <string.h>
+
+#include "dsl/check.h"
+#include "eddy/error.h"
+
+typedef struct {
+  uint32_t *ids;
+  uint32_t cnt, cap;
+} idlist_t;
+
+typedef struct {
+  eddy_plan_node_t *node;
+  idlist_t next;
+  bool live;
+  int32_t source;                 /* index into the program's sources, or -1 */
+  const eddy_ast_source_t *ast_source;
+  uint32_t stmt_off, stmt_len;
+} tmp_node_t;
+
+typedef struct {
+  eddy_dsl_t *c;
+  const eddy_ast_program_t *prog;
+  tmp_node_t *nodes;
+  uint32_t node_cnt, node_cap;
+  idlist_t *frontier;             /* per definition */
+  uint32_t (*counts)[EDDY_OP__COUNT];   /* per definition: operators named so far */
+} planner_t;
+
+static void push_id(eddy_dsl_t *c, idlist_t *l, uint32_t id) {
+  for (uint32_t i = 0; i < l->cnt; i++)
+    if (l->ids[i] == id)
+      return;   /* merging a stream twice must not duplicate its rows */
+  eddy__dsl_push(c, &l->ids, &l->cnt, &l->cap, &id, sizeof(id));
+}
+
+static uint32_t new_node(planner_t *pl, eddy_node_kind_t kind, const char *name, uint32_t off,
+                         uint32_t len) {
+  tmp_node_t t = {.source = -1};
+  t.node = eddy__dsl_alloc(pl->c, sizeof(*t.node));
+  t.node->kind = kind;
+  t.node->name = name;
+  t.node->off = off;
+  t.node->len = len;
+  eddy__dsl_push(pl->c, &pl->nodes, &pl->node_cnt, &pl->node_cap, &t, sizeof(t));
+  return pl->node_cnt - 1;
+}
+
+static const char *op_word(eddy_op_kind_t kind) {
+  switch (kind) {
+  case EDDY_OP_WHERE: return "where";
+  case EDDY_OP_SELECT: return "select";
+  case EDDY_OP_FLATTEN: return "flatten";
+  case EDDY_OP_KEY_BY: return "key-by";
+  case EDDY_OP_CHECK: return "check";
+  case EDDY_OP_TO_KAFKA: return "to-kafka";
+  case EDDY_OP_TO_STDOUT: return "to-stdout";
+  default: return "to-postgres";
+  }
+}
+
+static eddy_node_kind_t node_kind(eddy_op_kind_t kind) {
+  switch (kind) {
+  case EDDY_OP_WHERE: return EDDY_NODE_WHERE;
+  case EDDY_OP_SELECT: return EDDY_NODE_SELECT;
+  case EDDY_OP_FLATTEN: return EDDY_NODE_FLATTEN;
+  case EDDY_OP_KEY_BY: return EDDY_NODE_KEY_BY;
+  case EDDY_OP_CHECK: return EDDY_NODE_CHECK;
+  case EDDY_OP_TO_KAFKA: return EDDY_NODE_SINK_KAFKA;
+  case EDDY_OP_TO_STDOUT: return EDDY_NODE_SINK_STDOUT;
+  default: return EDDY_NODE_SINK_POSTGRES;
+  }
+}
+
+static void fill_node(planner_t *pl, eddy_plan_node_t *n, const eddy_ast_op_t *op) {
+  n->in = op->in;
+  n->out = op->out;
+  switch (op->kind) {
+  case EDDY_OP_WHERE: n->u.where.cond = op->expr; break;
+  case EDDY_OP_SELECT: n->u.select.exprs = (const eddy_expr_t **)op->exprs; break;
+  case EDDY_OP_FLATTEN: n->u.flatten.array = op->expr; break;
+  case EDDY_OP_KEY_BY: n->u.key_by.key = op->expr; break;
+  case EDDY_OP_CHECK:
+    n->u.check.cond = op->expr;
+    n->u.check.reason = op->text;
+    break;
+  case EDDY_OP_TO_KAFKA:
+    n->u.sink_kafka.topic = op->text;
+    n->u.sink_kafka.format = op->format;
+    n->u.sink_kafka.key = op->key;
+    break;
+  case EDDY_OP_TO_STDOUT: n->u.sink_stdout.format = op->format; break;
+  default: {
+    const char **cols = eddy__dsl_array(pl->c, op->name_cnt, sizeof(char *));
+    for (uint32_t i = 0; i < op->name_cnt; i++)
+      cols[i] = op->names[i].name;
+    n->u.sink_postgres.table = op->target.name;
+    n->u.sink_postgres.key_columns = cols;
+    n->u.sink_postgres.key_column_cnt = op->name_cnt;
+    n->u.sink_postgres.topic =
+        eddy__dsl_printf(pl->c, "%s-%s-postgres", pl->prog->app_id, n->name);
+    break;
+  }
+  }
+}
+
+static void plan_source(planner_t *pl, const eddy_ast_stmt_t *st, uint32_t index) {
+  uint32_t id = new_node(pl, EDDY_NODE_SOURCE, st->name.name, st->off, st->len);
+  pl->nodes[id].source = (int32_t)index;
+  pl->nodes[id].ast_source = &st->source;
+  pl->nodes[id].node->out = st->source.layout;
+  push_id(pl->c, &pl->frontier[st->def], id);
+}
+
+static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
+  const eddy_ast_pipeline_t *p = &st->pipeline;
+  int32_t prefix = st->kind == EDDY_STMT_ASSIGN ? st->def : p->input_def;
+  const char *prefix_name = st->kind == EDDY_STMT_ASSIGN ? st->name.name : p->input.name;
+  idlist_t cur = {0};
+  for (uint32_t i = 0; i < pl->frontier[p->input_def].cnt; i++)
+    push_id(pl->c, &cur, pl->frontier[p->input_def].ids[i]);
+  for (uint32_t k = 0; k < p->op_cnt; k++) {
+    const eddy_ast_op_t *op = &p->ops[k];
+    if (op->kind == EDDY_OP_MERGE) {
+      for (uint32_t j = 0; j < op->name_cnt; j++)
+        for (uint32_t i = 0; i < pl->frontier[op->defs[j]].cnt; i++)
+          push_id(pl->c, &cur, pl->frontier[op->defs[j]].ids[i]);
+      continue;
+    }
+    uint32_t n = ++pl->counts[prefix][op->kind];
+    const char *name = eddy__dsl_printf(pl->c, "%s.%s-%u", prefix_name, op_word(op->kind), n);
+    uint32_t id = new_node(pl, node_kind(op->kind), name, op->off, op->len);
+    fill_node(pl, pl->nodes[id].node, op);
+    for (uint32_t i = 0; i < cur.cnt; i++)
+      push_id(pl->c, &pl->nodes[cur.ids[i]].next, id);
+    cur = (idlist_t){0};
+    push_id(pl->c, &cur, id);
+  }
+  if (st->kind == EDDY_STMT_ASSIGN)
+    pl->frontier[st->def] = cur;
+}
+
+/* Creation order is topological, so one backwards pass finds what reaches a sink. */
+static void mark_live(planner_t *pl) {
+  for (uint32_t i = pl->node_cnt; i-- > 0;) {
+    tmp_node_t *t = &pl->nodes[i];
+    eddy_node_kind_t k = t->node->kind;
+    t->live = k == EDDY_NODE_SINK_KAFKA || k == EDDY_NODE_SINK_STDOUT ||
+              k == EDDY_NODE_SINK_POSTGRES;
+    for (uint32_t j = 0; j < t->next.cnt && !t->live; j++)
+      t->live = pl->nodes[t->next.ids[j]].live;
+  }
+}
+
+static uint32_t find_root(uint32_t *parent, uint32_t x) {
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+static void fill_source(planner_t *pl, eddy_plan_source_t *ps, const tmp_node_t *t) {
+  const eddy_ast_source_t *src = t->ast_source;
+  const char **topics = eddy__dsl_array(pl->c, src->topic_cnt, sizeof(char *));
+  for (uint32_t i = 0; i < src->topic_cnt; i++)
+    topics[i] = src->topics[i].name;
+  ps->name = src->name.name;
+  ps->topics = topics;
+  ps->topic_cnt = src->topic_cnt;
+  ps->on_error = src->on_error;
+  ps->decode.format = src->format;
+  ps->decode.decimal_mode = src->decimal_mode;
+  ps->decode.layout = src->layout;
+  ps->decode.paths = src->paths;
+  ps->decode.wanted = src->wanted;
+  ps->key = src->key;
+  ps->event_time = src->event_time;
+  ps->node = t->node;
+  ps->off = t->node->off;
+  ps->len = t->node->len;
+}
+
+/* Keep the live nodes (renumbered), link them, and list the sources. */
+static void emit_nodes(planner_t *pl, eddy_plan_t *plan) {
+  uint32_t *new_id = eddy__dsl_array(pl->c, pl->node_cnt, sizeof(uint32_t));
+  plan->nodes = eddy__dsl_array(pl->c, pl->node_cnt, sizeof(eddy_plan_node_t *));
+  plan->sources = eddy__dsl_array(pl->c, pl->node_cnt, sizeof(eddy_plan_source_t));
+  for (uint32_t i = 0; i < pl->node_cnt; i++) {
+    tmp_node_t *t = &pl->nodes[i];
+    if (!t->live)
+      continue;
+    new_id[i] = t->node->id = plan->node_cnt;
+    plan->nodes[plan->node_cnt++] = t->node;
+    if (t->source >= 0) {
+      t->node->u.source.source = plan->source_cnt;
+      fill_source(pl, &plan->sources[plan->source_cnt++], t);
+    }
+  }
+  for (uint32_t i = 0; i < pl->node_cnt; i++) {
+    tmp_node_t *t = &pl->nodes[i];
+    if (!t->live)
+      continue;
+    t->node->next = eddy__dsl_array(pl->c, t->next.cnt, sizeof(eddy_plan_node_t *));
+    for (uint32_t j = 0; j < t->next.cnt; j++)
+      if (pl->nodes[t->next.ids[j]].live)
+        t->node->next[t->node->next_cnt++] = plan->nodes[new_id[t->next.ids[j]]];
+  }
+}
+
+static void split_subtopologies(planner_t *pl, eddy_plan_t *plan) {
+  uint32_t n = plan->node_cnt;
+  uint32_t *parent = eddy__dsl_array(pl->c, n, sizeof(uint32_t));
+  uint32_t *sub_of_root = eddy__dsl_array(pl->c, n, sizeof(uint32_t));
+  for (uint32_t i = 0; i < n; i++) {
+    parent[i] = i;
+    sub_of_root[i] = UINT32_MAX;
+  }
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = 0; j < plan->nodes[i]->next_cnt; j++)
+      parent[find_root(parent, i)] = find_root(parent, plan->nodes[i]->next[j]->id);
+  plan->subtopologies = eddy__dsl_array(pl->c, plan->source_cnt, sizeof(eddy_subtopology_t));
+  for (uint32_t s = 0; s < plan->source_cnt; s++) {
+    uint32_t root = find_root(parent, plan->sources[s].node->id);
+    if (sub_of_root[root] == UINT32_MAX) {
+      eddy_subtopology_t *sub = &plan->subtopologies[plan->subtopology_cnt];
+      sub->id = sub_of_root[root] = plan->subtopology_cnt++;
+      sub->sources = eddy__dsl_array(pl->c, plan->source_cnt, sizeof(uint32_t));
+    }
+    eddy_subtopology_t *sub = &plan->subtopologies[sub_of_root[root]];
+    ((uint32_t *)sub->sources)[sub->source_cnt++] = s;
+    plan->sources[s].subtopology = sub->id;
+  }
+  for (uint32_t i = 0; i < n; i++)
+    plan->nodes[i]->subtopology = sub_of_root[find_root(parent, i)];
+}
+
+eddy_plan_t *eddy__plan_build(eddy_dsl_t *c, const eddy_ast_program_t *prog) {
+  planner_t pl = {.c = c, .prog = prog};
+  pl.frontier = eddy__dsl_array(c, prog->def_cnt, sizeof(idlist_t));
+  pl.counts = eddy__dsl_array(c, prog->def_cnt, sizeof(*pl.counts));
+  uint32_t source_index = 0;
+  for (uint32_t i = 0; i < prog->stmt_cnt; i++) {
+    const eddy_ast_stmt_t *st = &prog->stmts[i];
+    if (st->kind == EDDY_STMT_SOURCE)
+      plan_source(&pl, st, source_index++);
+    else if (st->kind == EDDY_STMT_ASSIGN || st->kind == EDDY_STMT_PIPELINE)
+      plan_pipeline(&pl, st);
+  }
+  mark_live(&pl);
+  eddy_plan_t *plan = eddy__dsl_alloc(c, sizeof(*plan));
+  plan->app_id = prog->app_id;
+  plan->file = eddy__dsl_strndup(c, c->src.file, strlen(c->src.file));
+  emit_nodes(&pl, plan);
+  split_subtopologies(&pl, plan);
+  return plan;
+}
