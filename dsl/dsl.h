@@ -57,6 +57,12 @@ const eddy_plan_t *eddy_topology_plan(const eddy_topology_t *topo);
 /** NULL-safe. */
 void eddy_topology_destroy(eddy_topology_t *topo);
 
+/**
+ * Append \p e as DSL text ("after.amount * 1.20 > 100"), parenthesised only
+ * where needed; implicit casts inserted by the checker are not shown.
+ */
+int eddy_expr_format(const eddy_expr_t *e, eddy_buf_t *out);
+
 /** Text description for `eddy describe`: subtopologies, topics, nodes, stores. */
 int eddy_plan_describe(const eddy_plan_t *plan, eddy_buf_t *out);
 /** Graphviz for `eddy describe --dot`. */

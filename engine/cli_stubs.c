@@ -16,6 +16,4 @@ static int not_yet(const char *name) {
   return 2;
 }
 
-int eddy_cmd_check(int argc, char **argv) { (void)argc; (void)argv; return not_yet("check"); }
-int eddy_cmd_describe(int argc, char **argv) { (void)argc; (void)argv; return not_yet("describe"); }
 int eddy_cmd_registry(int argc, char **argv) { (void)argc; (void)argv; return not_yet("registry"); }
