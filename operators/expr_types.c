@@ -54,6 +54,14 @@ eddy_type_t eddy__expr_dec_type(int intdigits, int scale) {
   return eddy_type_decimal((uint8_t)p, (uint8_t)scale);
 }
 
+/* decimal(intdigits + scale, scale) with the precision capped at 38 and the scale kept. */
+static eddy_type_t keep_scale(int intdigits, int scale) {
+  int p = intdigits + scale;
+  if (p > EDDY_DECIMAL_MAX_PRECISION)
+    p = EDDY_DECIMAL_MAX_PRECISION;
+  return eddy_type_decimal((uint8_t)(p < 1 ? 1 : p), (uint8_t)scale);
+}
+
 eddy_type_t eddy__expr_dec_result(eddy_expr_kind_t kind, const eddy_type_t *l,
                                   const eddy_type_t *r) {
   int i1, s1, i2, s2;
@@ -63,7 +71,9 @@ eddy_type_t eddy__expr_dec_result(eddy_expr_kind_t kind, const eddy_type_t *l,
   switch (kind) {
   case EDDY_X_ADD:
   case EDDY_X_SUB:
-    return eddy__expr_dec_type(imax + 1, smax);
+    /* Sums are exact at the larger scale: never give up fraction digits
+     * here (an overflow past 38 digits is caught when it happens). */
+    return keep_scale(imax + 1, smax);
   case EDDY_X_MUL:
     return eddy__expr_dec_type(i1 + i2 + 1, s1 + s2);
   case EDDY_X_DIV: {
@@ -72,7 +82,7 @@ eddy_type_t eddy__expr_dec_result(eddy_expr_kind_t kind, const eddy_type_t *l,
     return eddy__expr_dec_type(i1 + s2, s);
   }
   default: /* MOD: the result is smaller than the divisor */
-    return eddy__expr_dec_type(i1 < i2 ? i1 : i2, smax);
+    return keep_scale(i1 < i2 ? i1 : i2, smax);
   }
 }
 
@@ -278,7 +288,7 @@ static int common2(const eddy_type_t *a, const eddy_type_t *b, eddy_type_t *out)
       int i1, s1, i2, s2;
       dec_parts(a, &i1, &s1);
       dec_parts(b, &i2, &s2);
-      *out = eddy__expr_dec_type(i1 > i2 ? i1 : i2, s1 > s2 ? s1 : s2);
+      *out = keep_scale(i1 > i2 ? i1 : i2, s1 > s2 ? s1 : s2);
     }
     return 0;
   }

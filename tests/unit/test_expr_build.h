@@ -16,13 +16,15 @@
 #include "eddy_test.h"
 #include "operators/expr.h"
 
+#define XB_FN static __attribute__((unused))
+
 static eddy_arena_t *xb_arena;      /* tree nodes and literals */
 static eddy_arena_t *xb_run;        /* evaluation temporaries */
 static eddy_row_t xb_rows[2];
 static eddy_eval_ctx_t xb_ctx;
 static char xb_out[512];
 
-static void xb_begin(void) {
+XB_FN void xb_begin(void) {
   xb_arena = eddy_arena_new(4096);
   xb_run = eddy_arena_new(4096);
   memset(xb_rows, 0, sizeof(xb_rows));
@@ -31,20 +33,20 @@ static void xb_begin(void) {
   xb_ctx.arena = xb_run;
 }
 
-static void xb_end(void) {
+XB_FN void xb_end(void) {
   eddy_arena_destroy(xb_arena);
   eddy_arena_destroy(xb_run);
   xb_arena = xb_run = NULL;
 }
 
-static eddy_expr_t *xb_node(eddy_expr_kind_t kind) {
+XB_FN eddy_expr_t *xb_node(eddy_expr_kind_t kind) {
   eddy_expr_t *e = eddy_arena_calloc(xb_arena, 1, sizeof(*e));
   e->kind = (uint8_t)kind;
   return e;
 }
 
 /* Type \p e; a type error fails the test with the checker's message. */
-static eddy_expr_t *xb_typed(eddy_expr_t *e) {
+XB_FN eddy_expr_t *xb_typed(eddy_expr_t *e) {
   char why[256] = "";
   int rc = eddy_expr_type_node(e, why, sizeof(why));
   if (rc != 0)
@@ -53,7 +55,7 @@ static eddy_expr_t *xb_typed(eddy_expr_t *e) {
 }
 
 /* Type \p e expecting an error; @returns the message (static buffer). */
-static const char *xb_type_error(eddy_expr_t *e) {
+XB_FN const char *xb_type_error(eddy_expr_t *e) {
   static char why[256];
   why[0] = '\0';
   if (eddy_expr_type_node(e, why, sizeof(why)) == 0)
@@ -61,24 +63,24 @@ static const char *xb_type_error(eddy_expr_t *e) {
   return why;
 }
 
-static eddy_expr_t *X_lit(eddy_value_t v) {
+XB_FN eddy_expr_t *X_lit(eddy_value_t v) {
   eddy_expr_t *e = xb_node(EDDY_X_LITERAL);
   e->u.lit = v;
   return xb_typed(e);
 }
 
-static eddy_expr_t *X_int(int64_t i) { return X_lit(eddy_int(i)); }
-static eddy_expr_t *X_dbl(double d) { return X_lit(eddy_double(d)); }
-static eddy_expr_t *X_bool(bool b) { return X_lit(eddy_bool(b)); }
-static eddy_expr_t *X_null(void) { return X_lit(eddy_null()); }
-static eddy_expr_t *X_ts(int64_t us) { return X_lit(eddy_timestamp(us)); }
-static eddy_expr_t *X_dur(int64_t us) { return X_lit(eddy_duration(us)); }
+XB_FN eddy_expr_t *X_int(int64_t i) { return X_lit(eddy_int(i)); }
+XB_FN eddy_expr_t *X_dbl(double d) { return X_lit(eddy_double(d)); }
+XB_FN eddy_expr_t *X_bool(bool b) { return X_lit(eddy_bool(b)); }
+XB_FN eddy_expr_t *X_null(void) { return X_lit(eddy_null()); }
+XB_FN eddy_expr_t *X_ts(int64_t us) { return X_lit(eddy_timestamp(us)); }
+XB_FN eddy_expr_t *X_dur(int64_t us) { return X_lit(eddy_duration(us)); }
 
-static eddy_expr_t *X_str(const char *s) {
+XB_FN eddy_expr_t *X_str(const char *s) {
   return X_lit(eddy_string(eddy_arena_strdup(xb_arena, s), strlen(s)));
 }
 
-static eddy_expr_t *X_dec(const char *s) {
+XB_FN eddy_expr_t *X_dec(const char *s) {
   eddy_i128 u;
   uint8_t scale;
   if (eddy_decimal_parse(s, strlen(s), &u, &scale) != 0)
@@ -86,24 +88,24 @@ static eddy_expr_t *X_dec(const char *s) {
   return X_lit(eddy_decimal(u, scale));
 }
 
-static eddy_expr_t *X_un(eddy_expr_kind_t kind, eddy_expr_t *a) {
+XB_FN eddy_expr_t *X_un(eddy_expr_kind_t kind, eddy_expr_t *a) {
   eddy_expr_t *e = xb_node(kind);
   e->u.un.arg = a;
   return xb_typed(e);
 }
 
-static eddy_expr_t *X_bin_raw(eddy_expr_kind_t kind, eddy_expr_t *l, eddy_expr_t *r) {
+XB_FN eddy_expr_t *X_bin_raw(eddy_expr_kind_t kind, eddy_expr_t *l, eddy_expr_t *r) {
   eddy_expr_t *e = xb_node(kind);
   e->u.bin.lhs = l;
   e->u.bin.rhs = r;
   return e;
 }
 
-static eddy_expr_t *X_bin(eddy_expr_kind_t kind, eddy_expr_t *l, eddy_expr_t *r) {
+XB_FN eddy_expr_t *X_bin(eddy_expr_kind_t kind, eddy_expr_t *l, eddy_expr_t *r) {
   return xb_typed(X_bin_raw(kind, l, r));
 }
 
-static eddy_expr_t *X_call_raw(const char *name, int argc, ...) {
+XB_FN eddy_expr_t *X_call_raw(const char *name, int argc, ...) {
   eddy_expr_t *e = xb_node(EDDY_X_CALL);
   e->u.call.name = eddy_arena_strdup(xb_arena, name);
   e->u.call.argc = (uint32_t)argc;
@@ -118,14 +120,14 @@ static eddy_expr_t *X_call_raw(const char *name, int argc, ...) {
 
 #define X_call(name, ...) xb_typed(X_call_raw(name, __VA_ARGS__))
 
-static eddy_expr_t *X_cast(eddy_expr_t *a, eddy_type_t to) {
+XB_FN eddy_expr_t *X_cast(eddy_expr_t *a, eddy_type_t to) {
   eddy_expr_t *e = xb_node(EDDY_X_CAST);
   e->u.cast.arg = a;
   e->type = to;
   return xb_typed(e);
 }
 
-static eddy_expr_t *X_field(int input, int slot, eddy_type_t type) {
+XB_FN eddy_expr_t *X_field(int input, int slot, eddy_type_t type) {
   eddy_expr_t *e = xb_node(EDDY_X_FIELD);
   e->u.field.path = "f";
   e->u.field.input = input;
@@ -134,7 +136,7 @@ static eddy_expr_t *X_field(int input, int slot, eddy_type_t type) {
   return e;
 }
 
-static eddy_expr_t *X_in(eddy_expr_kind_t kind, eddy_expr_t *arg, int cnt, ...) {
+XB_FN eddy_expr_t *X_in(eddy_expr_kind_t kind, eddy_expr_t *arg, int cnt, ...) {
   eddy_expr_t *e = xb_node(kind);
   e->u.in.arg = arg;
   e->u.in.cnt = (uint32_t)cnt;
@@ -148,7 +150,7 @@ static eddy_expr_t *X_in(eddy_expr_kind_t kind, eddy_expr_t *arg, int cnt, ...) 
 }
 
 /* case when c1 then v1 ... [else els] end: pass cnt pairs, then els (may be NULL). */
-static eddy_expr_t *X_case(int cnt, ...) {
+XB_FN eddy_expr_t *X_case(int cnt, ...) {
   eddy_expr_t *e = xb_node(EDDY_X_CASE);
   e->u.case_.cnt = (uint32_t)cnt;
   e->u.case_.when = eddy_arena_calloc(xb_arena, (size_t)cnt, sizeof(eddy_expr_t *));
@@ -165,7 +167,7 @@ static eddy_expr_t *X_case(int cnt, ...) {
 }
 
 /* Render a value as "kind:text" ("null" for null). */
-static const char *xb_show(const eddy_value_t *v) {
+XB_FN const char *xb_show(const eddy_value_t *v) {
   eddy_buf_t b = {0};
   if (v->kind == EDDY_T_NULL) {
     snprintf(xb_out, sizeof(xb_out), "null");
@@ -180,7 +182,7 @@ static const char *xb_show(const eddy_value_t *v) {
 
 /* Evaluate: "kind:text", "null", or "ERR <NAME>: message". Also checks that
  * the value's kind matches the node's type (the evaluator's invariant). */
-static const char *xb_eval(const eddy_expr_t *e) {
+XB_FN const char *xb_eval(const eddy_expr_t *e) {
   eddy_value_t v;
   eddy_error_t *err = NULL;
   int rc = eddy_expr_eval(e, &xb_ctx, &v, &err);
