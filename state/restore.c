@@ -18,7 +18,7 @@
 
 typedef struct {
   eddy_restore_job_t *job;
-  eddy__batch_t *batch;
+  eddy__restore_batch_t *batch;
   int64_t end;       /* stop before this offset */
   int64_t pos;       /* next offset expected */
   int64_t last;      /* last offset applied to the batch */
@@ -216,7 +216,7 @@ static rjob_t *lookup(restore_t *r, const rd_kafka_message_t *m) {
 
 static int write_batch(rjob_t *rj, eddy_error_t **err) {
   eddy_store_t *st = rj->job->store;
-  if (rj->last == EDDY_OFFSET_NONE || st->ops->batch_count(rj->batch) == 0)
+  if (rj->last == EDDY_OFFSET_NONE || eddy__restore_batch_count(rj->batch) == 0)
     return 0;
   return eddy__store_restore_write(st, rj->batch, rj->last, err);
 }
@@ -246,8 +246,8 @@ static int apply(restore_t *r, rjob_t *rj, const rd_kafka_message_t *m, eddy_err
   rj->pos = m->offset + 1;
   rj->job->records++;
   r->applied++;
-  if (st->ops->batch_count(rj->batch) >= r->conf->batch_records ||
-      st->ops->batch_bytes(rj->batch) >= r->conf->batch_bytes) {
+  if (eddy__restore_batch_count(rj->batch) >= r->conf->batch_records ||
+      eddy__restore_batch_bytes(rj->batch) >= r->conf->batch_bytes) {
     rc = write_batch(rj, err);
     if (rc != 0)
       return rc;

@@ -1,7 +1,6 @@
 /*
  * eddy_store_t: the write-back cache in front of a backend, the commit
- * protocol (flush, commit, abort), eviction, expiry, and the hooks restore
- * uses. Key-value calls live here; window and session calls encode their
+ * protocol (flush, commit, abort), eviction and expiry. Key-value calls live here; window and session calls encode their
  * keys in store_keys.c and come back through eddy__store_write/read.
  */
 #include <limits.h>
@@ -251,7 +250,7 @@ static int flush_dirty(eddy_store_t *st, eddy_error_t **err) {
  *   | changelog offset (BE i64) | min time (order-preserving)  |
  *   +---------------------------+------------------------------+
  */
-static int add_position(eddy_store_t *st, eddy__batch_t *b, int64_t offset) {
+int eddy__store_add_position(eddy_store_t *st, eddy__batch_t *b, int64_t offset) {
   uint8_t rec[16];
   eddy__put_u64(rec, (uint64_t)offset);
   eddy__put_time(rec + 8, st->min_time);
@@ -297,7 +296,7 @@ int eddy_store_commit(eddy_store_t *st, int64_t offset, eddy_error_t **err) {
     offset = st->committed_offset;
   bool moved = offset != st->committed_offset || st->dirty;
   if (st->ops->batch_count(st->pending) > 0 || moved) {
-    if (add_position(st, st->pending, offset) != 0 ||
+    if (eddy__store_add_position(st, st->pending, offset) != 0 ||
         (st->dirty && add_dirty(st, st->pending, false) != 0))
       return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
     int rc = st->ops->write(st->be, st->pending, err);
@@ -456,52 +455,4 @@ int eddy_store_expire(eddy_store_t *st, int64_t stream_time, eddy_error_t **err)
   eddy__sl_remove_range(&st->cache, eddy_slice(lo, 8), &hs, NULL);
   st->expired_seg = seg;
   return 0;
-}
-
-/* ---- restore hooks ------------------------------------------------------------- */
-
-int eddy__store_restore_begin(eddy_store_t *st, eddy__batch_t **batch, eddy_error_t **err) {
-  if (st->iter_cnt > 0 || st->ops->batch_count(st->pending) > 0)
-    return eddy_error_set(err, EDDY_ESTATE, "store '%s': restore with uncommitted writes",
-                          st->name);
-  for (eddy__sl_node_t *n = eddy__sl_first(&st->cache); n != NULL; n = n->next[0])
-    if (n->flags & EDDY__CACHE_DIRTY)
-      return eddy_error_set(err, EDDY_ESTATE, "store '%s': restore with uncommitted writes",
-                            st->name);
-  eddy__sl_clear(&st->cache);
-  *batch = st->ops->batch_new(st->be);
-  if (*batch == NULL)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  return 0;
-}
-
-int eddy__store_restore_add(eddy_store_t *st, eddy__batch_t *batch, eddy_slice_t ckey,
-                            const eddy_slice_t *value, eddy_error_t **err) {
-  eddy_slice_t raw = ckey;
-  if (st->kind != EDDY_STORE_KV) {
-    if (eddy__raw_from_changelog(st, ckey, &raw) != 0)
-      return eddy_error_set(err, EDDY_EDECODE,
-                            "store '%s': changelog key of %zu bytes is too short", st->name,
-                            ckey.len);
-    if (eddy__get_time(raw.p + raw.len - (st->kind == EDDY_STORE_WINDOW ? 8 : 16)) < st->min_time)
-      return 0;  /* expired already */
-  }
-  int rc = value ? st->ops->batch_put(batch, raw, *value) : st->ops->batch_delete(batch, raw);
-  return rc != 0 ? eddy_error_set(err, EDDY_ENOMEM, "out of memory") : 0;
-}
-
-int eddy__store_restore_write(eddy_store_t *st, eddy__batch_t *batch, int64_t offset,
-                              eddy_error_t **err) {
-  if (add_position(st, batch, offset) != 0)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  int rc = st->ops->write(st->be, batch, err);
-  st->ops->batch_clear(batch);
-  if (rc == 0)
-    st->committed_offset = offset;
-  return rc;
-}
-
-void eddy__store_restore_end(eddy_store_t *st, eddy__batch_t *batch) {
-  if (batch != NULL)
-    st->ops->batch_destroy(batch);
 }

@@ -166,13 +166,23 @@ typedef struct {
 int eddy__iter_new(eddy_store_t *st, const eddy__iter_spec_t *spec, eddy_store_iter_t **out,
                    eddy_error_t **err);
 
-/* Restore hooks. store.c. */
-int eddy__store_restore_begin(eddy_store_t *st, eddy__batch_t **batch, eddy_error_t **err);
-int eddy__store_restore_add(eddy_store_t *st, eddy__batch_t *batch, eddy_slice_t ckey,
+/** Add the position record (offset + min time) to \p b. store.c. */
+int eddy__store_add_position(eddy_store_t *st, eddy__batch_t *b, int64_t offset);
+
+/* Restore hooks: records are staged, then sorted by stored key and
+ * de-duplicated (last wins) before they go to the backend in one batch, so
+ * the memtable sees ordered inserts. store_restore.c. */
+typedef struct eddy__restore_batch_s eddy__restore_batch_t;
+int eddy__store_restore_begin(eddy_store_t *st, eddy__restore_batch_t **out, eddy_error_t **err);
+/** Stage one changelog record (value NULL: tombstone). */
+int eddy__store_restore_add(eddy_store_t *st, eddy__restore_batch_t *rb, eddy_slice_t ckey,
                             const eddy_slice_t *value, eddy_error_t **err);
-int eddy__store_restore_write(eddy_store_t *st, eddy__batch_t *batch, int64_t offset,
+size_t eddy__restore_batch_count(const eddy__restore_batch_t *rb);
+size_t eddy__restore_batch_bytes(const eddy__restore_batch_t *rb);
+/** Write the staged records and \p offset atomically; empties the batch. */
+int eddy__store_restore_write(eddy_store_t *st, eddy__restore_batch_t *rb, int64_t offset,
                               eddy_error_t **err);
-void eddy__store_restore_end(eddy_store_t *st, eddy__batch_t *batch);
+void eddy__store_restore_end(eddy_store_t *st, eddy__restore_batch_t *rb);
 const eddy_logger_t *eddy__store_logger(const eddy_store_t *st);
 
 /** mkdir -p \p path. checkpoint.c. */
