@@ -84,6 +84,10 @@ int eddy__sr_registry_sync(eddy__sr_registry_t *r, eddy__sr_status_t *st) {
 
 void eddy__sr_registry_poll(eddy__sr_registry_t *r) { r->log->ops->poll(r->log, r->store); }
 
+int eddy__sr_registry_load(eddy__sr_registry_t *r, int timeout_ms, eddy_error_t **err) {
+  return r->log->ops->sync(r->log, r->store, timeout_ms, err);
+}
+
 int eddy__sr_registry_write(eddy__sr_registry_t *r, eddy__sr_record_t *recs, int cnt,
                             eddy__sr_status_t *st) {
   eddy_error_t *err = NULL;
