@@ -287,8 +287,8 @@ static _Noreturn void unknown_function(eddy_scope_t *s, const eddy_expr_t *e) {
   eddy__suggest_init(&sg, name);
   for (const eddy_func_t *const *f = eddy_func_all(); f != NULL && *f != NULL; f++)
     eddy__suggest_add(&sg, (*f)->name);
-  fail(s, e, "unknown function '%s'%s (see docs/functions.md)", name,
-       eddy__suggest_hint(s->ck->c, &sg));
+  const char *hint = eddy__suggest_hint(s->ck->c, &sg);
+  fail(s, e, "unknown function '%s'%s", name, *hint ? hint : " (see docs/functions.md)");
 }
 
 static eddy_expr_t *check_call(eddy_scope_t *s, eddy_expr_t *e) {

@@ -120,8 +120,11 @@ static int format_caret(const eddy_diag_t *d, int width, eddy_buf_t *out) {
   if (rc != 0 || d->line_text == NULL)
     return rc;
   rc = eddy_buf_putc(out, ' ');
-  for (uint32_t i = 0; rc == 0 && i + 1 < d->col && i < d->line_len; i++)
-    rc = eddy_buf_putc(out, d->line_text[i] == '\t' ? '\t' : ' ');
+  for (uint32_t i = 0; rc == 0 && i + 1 < d->col && i < d->line_len; i++) {
+    unsigned char ch = (unsigned char)d->line_text[i];
+    if ((ch & 0xc0) != 0x80)   /* one column per character, not per UTF-8 byte */
+      rc = eddy_buf_putc(out, ch == '\t' ? '\t' : ' ');
+  }
   for (uint32_t i = d->line_len; rc == 0 && i + 1 < d->col; i++)
     rc = eddy_buf_putc(out, ' ');
   uint32_t room = d->line_len + 1 > d->col ? d->line_len + 1 - d->col : 1;
@@ -141,9 +144,11 @@ int eddy_diag_format(const eddy_diag_t *d, eddy_buf_t *out) {
                            severity_name(d->severity), d->message);
   int width = (int)(digits(d->line) > 5 ? digits(d->line) : 5);
   if (rc == 0)
-    rc = eddy_buf_printf(out, "%*u | ", width, d->line);
-  if (rc == 0 && d->line_text != NULL)
-    rc = eddy_buf_append(out, d->line_text, d->line_len);
+    rc = eddy_buf_printf(out, "%*u |", width, d->line);
+  if (rc == 0 && d->line_text != NULL && d->line_len > 0) {
+    rc = eddy_buf_putc(out, ' ');
+    rc = rc == 0 ? eddy_buf_append(out, d->line_text, d->line_len) : rc;
+  }
   if (rc == 0)
     rc = eddy_buf_putc(out, '\n');
   return rc == 0 ? format_caret(d, width, out) : rc;

@@ -206,11 +206,14 @@ static void lex_number(eddy_lexer_t *lx, eddy_tok_t *tok) {
   int64_t unit = duration_unit(lx, suffix, lx->pos - suffix);
   if (suffix != lx->pos && tok->kind == EDDY_TK_INT && unit != 0)
     lex_duration(lx, tok, digits_end - start, unit);
+  else if (suffix != lx->pos && unit != 0)
+    fail(lx, tok, start, tok->len, "a duration takes a whole number: write 1500ms, not 1.5s");
   else if (suffix != lx->pos)
     fail(lx, tok, start, tok->len,
-         unit != 0 ? "a duration takes a whole number: write 1500ms, not 1.5s"
-                   : eddy__dsl_printf(lx->c, "invalid number '%.*s'", (int)tok->len,
-                                      lx->c->src.text + start));
+         eddy__dsl_printf(lx->c, "invalid number '%.*s'%s", (int)tok->len,
+                          lx->c->src.text + start,
+                          tok->kind == EDDY_TK_INT && is_alpha(at(lx, suffix))
+                              ? " (durations end in us, ms, s, m, h or d)" : ""));
   else if (tok->kind == EDDY_TK_INT)
     lex_int_value(lx, tok);
   else if (tok->kind == EDDY_TK_DECIMAL)

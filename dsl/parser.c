@@ -69,7 +69,9 @@ void eddy__parse_error(eddy_parser_t *p, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  eddy__dsl_fail(p->c, EDDY_EPARSE, p->tok.off, p->tok.len, "%s", msg);
+  /* "found end of file" points just past the last token, not at a blank line */
+  uint32_t off = p->tok.kind == EDDY_TK_EOF ? p->prev_end : p->tok.off;
+  eddy__dsl_fail(p->c, EDDY_EPARSE, off, p->tok.len, "%s", msg);
 }
 
 void eddy__parse_expected(eddy_parser_t *p, const char *what) {
