@@ -1,7 +1,7 @@
 /*
  * String functions. Strings are UTF-8; positions and lengths count code
  * points (a byte that is not a UTF-8 continuation byte starts one). Case
- * mapping is ASCII only. Results are built in ctx->arena; a function that
+ * mapping covers ASCII and Latin-1 letters. Results are built in ctx->arena; a function that
  * changes nothing returns its argument without copying.
  */
 #include "operators/expr.h"
@@ -56,16 +56,35 @@ EDDY_FUNC_CHECK(str_to_str) {
   return need_str("argument must be a string", &args[0], why, why_size);
 }
 
+/* The case partner of the character at s[i] when it is an ASCII letter or a
+ * Latin-1 letter (U+00C0..U+00FE, two bytes C3 xx, minus × and ÷): both
+ * cases have the same length, so mapping is done in place. @returns the
+ * byte to write at \p at (s[i] or s[i+1]) or -1 when nothing changes. */
+static int partner(const char *s, uint32_t len, uint32_t i, bool up, uint32_t *at) {
+  unsigned char c = (unsigned char)s[i];
+  *at = i;
+  if (up ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z'))
+    return c ^ 0x20;
+  if (c != 0xC3 || i + 1 >= len)
+    return -1;
+  unsigned char d = (unsigned char)s[i + 1];
+  *at = i + 1;
+  if (up && d >= 0xA0 && d <= 0xBE && d != 0xB7)
+    return d - 0x20;
+  if (!up && d >= 0x80 && d <= 0x9E && d != 0x97)
+    return d + 0x20;
+  return -1;
+}
+
 static int map_case(const char *fn, const eddy_value_t *a, const eddy_eval_ctx_t *ctx,
                     bool up, eddy_value_t *out, eddy_error_t **err) {
   int rc = str_arg(fn, a, err);
   if (rc != 0)
     return rc;
-  char lo = up ? 'a' : 'A', hi = up ? 'z' : 'Z';
-  uint32_t first = 0;
-  while (first < a->len && !(a->u.s[first] >= lo && a->u.s[first] <= hi))
-    first++;
-  if (first == a->len) {
+  uint32_t i = 0, at;
+  while (i < a->len && partner(a->u.s, a->len, i, up, &at) < 0)
+    i++;
+  if (i == a->len) { /* nothing to change: no copy */
     *out = *a;
     return 0;
   }
@@ -73,9 +92,12 @@ static int map_case(const char *fn, const eddy_value_t *a, const eddy_eval_ctx_t
   if (p == NULL)
     return oom(err, fn);
   memcpy(p, a->u.s, a->len);
-  for (uint32_t i = first; i < a->len; i++)
-    if (p[i] >= lo && p[i] <= hi)
-      p[i] = (char)(p[i] ^ 0x20);
+  for (; i < a->len; i++) {
+    int c = partner(p, a->len, i, up, &at);
+    if (c >= 0)
+      p[at] = (char)c;
+    i = at;
+  }
   *out = eddy_string(p, a->len);
   return 0;
 }
