@@ -37,9 +37,15 @@ static int describe(eddy__dctx_t *c, char *buf, size_t size) {
     return 0;
   case '{': snprintf(buf, size, "object"); return 0;
   case '[': snprintf(buf, size, "array"); return 0;
-  case 't': snprintf(buf, size, "true"); return 0;
-  case 'f': snprintf(buf, size, "false"); return 0;
-  case 'n': snprintf(buf, size, "null"); return 0;
+  case 't':
+  case 'f':
+  case 'n': {
+    const char *lit = ch == 't' ? "true" : ch == 'f' ? "false" : "null";
+    if ((rc = eddy__json_literal(&j, lit, strlen(lit))) < 0)
+      return rc;
+    snprintf(buf, size, "%s", lit);
+    return 0;
+  }
   default:
     if (ch != '-' && (ch < '0' || ch > '9'))
       return eddy__json_unexpected(&c->j, c->j.p, "a value");

@@ -106,16 +106,29 @@ static void put_int(writer_t *w, int64_t i) {
   puts_(w, buf);
 }
 
+/* Formatting only fails on values no decoder or operator produces (a scale
+ * above 38); the output stays valid JSON even then. */
 static void put_decimal(writer_t *w, const eddy_value_t *v) {
   char buf[48];
   int n = eddy_decimal_format(v->u.dec, v->scale, buf, sizeof(buf));
-  put(w, buf, n > 0 ? (size_t)n : 0);
+  if (n > 0)
+    put(w, buf, (size_t)n);
+  else
+    puts_(w, "null");
 }
 
-static void put_timestamp_text(writer_t *w, int64_t us) {
+static void put_timestamp_text(writer_t *w, int64_t us, bool quoted) {
   char buf[48];
   int n = eddy_timestamp_format(us, buf, sizeof(buf));
-  put(w, buf, n > 0 ? (size_t)n : 0);
+  if (n <= 0) {
+    puts_(w, quoted ? "null" : "");
+    return;
+  }
+  if (quoted)
+    putc_(w, '"');
+  put(w, buf, (size_t)n);
+  if (quoted)
+    putc_(w, '"');
 }
 
 static void put_base64(writer_t *w, const uint8_t *p, size_t len) {
@@ -166,11 +179,7 @@ static void put_value(writer_t *w, const eddy_value_t *v, const eddy_type_t *t) 
   case EDDY_T_DOUBLE: put_double(w, v->u.d); break;
   case EDDY_T_STRING: put_string(w, v->u.s, v->len); break;
   case EDDY_T_BYTES: put_base64(w, v->u.bytes, v->len); break;
-  case EDDY_T_TIMESTAMP:
-    putc_(w, '"');
-    put_timestamp_text(w, v->u.i);
-    putc_(w, '"');
-    break;
+  case EDDY_T_TIMESTAMP: put_timestamp_text(w, v->u.i, true); break;
   case EDDY_T_DURATION: put_int(w, v->u.i / EDDY_MSEC); break;
   case EDDY_T_ARRAY: put_array(w, v, t); break;
   case EDDY_T_STRUCT: put_struct(w, v, t); break;
@@ -265,7 +274,7 @@ int eddy_encode_key(const eddy_value_t *v, eddy_buf_t *out) {
     format_double(v->u.d, buf, sizeof(buf));
     puts_(&w, buf);
     break;
-  case EDDY_T_TIMESTAMP: put_timestamp_text(&w, v->u.i); break;
+  case EDDY_T_TIMESTAMP: put_timestamp_text(&w, v->u.i, false); break;
   default: put_value(&w, v, NULL); break; /* ints, decimals, bools, durations, JSON */
   }
   return w.rc;

@@ -147,15 +147,33 @@ static inline uint64_t special8(uint64_t x) {
   return (zq | zb | ctl | x) & 0x8080808080808080ULL;
 }
 
+/*
+ * The offset of the first special byte flagged by special8(). Each test in
+ * special8() can only flag false positives above a true one, so the lowest
+ * flag is exact. With an unknown byte order it returns 0 and the caller
+ * scans bytewise from there.
+ */
+static inline unsigned first_flag(uint64_t m) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t lowest = m & (~m + 1); /* bit 8k+7 of the first special byte k */
+  return (unsigned)(((lowest >> 7) * 0x0001020304050607ULL) >> 56);
+#else
+  (void)m;
+  return 0;
+#endif
+}
+
 int eddy__json_string(eddy__json_t *j, eddy__jstr_t *out) {
   const char *start = j->p + 1, *p = start, *end = j->end;
   bool escaped = false;
   for (;;) {
     while (end - p >= 8) {
-      uint64_t x;
+      uint64_t x, m;
       memcpy(&x, p, 8);
-      if (special8(x))
+      if ((m = special8(x)) != 0) {
+        p += first_flag(m);
         break;
+      }
       p += 8;
     }
     if (p >= end)

@@ -364,7 +364,7 @@ EDDY_TEST(debezium_explicit_paths_duplicates_and_escaped_keys) {
   ASSERT_DECV(1250, 4, fx.vals[1]);
   ASSERT_DECV(1250, 2, fx.vals[3]);
   ASSERT_STRV("Caf\xc3\xa9 \"X\" \xf0\x9f\x98\x80\n", fx.vals[2]);
-  ASSERT_TRUE(fx.vals[2].u.s < fx.copy || fx.vals[2].u.s >= fx.copy + strlen(fx.copy));
+  ASSERT_TRUE(fx.vals[2].u.s < fx.copy || fx.vals[2].u.s >= fx.copy + fx.copy_len);
   fx_close(&fx);
   EDDY_ASSERT_NO_LEAKS();
 }

@@ -23,6 +23,7 @@ typedef struct {
   eddy_value_t vals[FX_MAX_FIELDS];
   eddy_error_t *err;
   char *copy;   /* the last message, malloc'ed to its exact size */
+  size_t copy_len;
   int rc;
 } fx_t;
 
@@ -54,6 +55,7 @@ static inline int fx_decode_n(fx_t *fx, const void *p, size_t len) {
   free(fx->copy);
   fx->copy = NULL;
   eddy_arena_reset(fx->arena);
+  fx->copy_len = len;
   if (p != NULL) {
     fx->copy = malloc(len ? len : 1);
     memcpy(fx->copy, p, len);
