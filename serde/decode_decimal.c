@@ -205,7 +205,12 @@ int eddy__decimal_from_bytes(const uint8_t *b, size_t n, eddy_i128 *out) {
   u128_t u = sign ? ~(u128_t)0 : 0;
   for (size_t i = 0; i < n; i++)
     u = u << 8 | b[i];
-  memcpy(out, &u, sizeof(*out));
+  eddy_i128 v;
+  memcpy(&v, &u, sizeof(v));
+  /* Past 38 digits (up to ±2^127) nothing downstream can hold it. */
+  if (v >= pow10_table[38] || v <= -pow10_table[38])
+    return EDDY_EOVERFLOW;
+  *out = v;
   return 0;
 }
 

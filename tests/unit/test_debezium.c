@@ -217,6 +217,12 @@ EDDY_TEST(debezium_decimal_38_digits) {
     nines = nines * 10 + 9;
   ASSERT_EQ(EDDY_T_DECIMAL, fx.vals[0].kind);
   ASSERT_TRUE(fx.vals[0].u.dec == -nines);
+  /* -2^127 (0x80 then fifteen zero bytes) has 39 digits. */
+  ASSERT_DECODE_ERR(&fx, "{\"after\":{\"a\":\"gAAAAAAAAAAAAAAAAAAAAA==\"}}",
+                    "after.a: string \"gAAAAAAAAAAAAAAAAAAAAA==\" is out of range for decimal(38,0)");
+  /* Seventeen bytes with a redundant sign byte in front: still -(10^38 - 1). */
+  ASSERT_DECODE_OK(&fx, "{\"after\":{\"a\":\"/7TEs1eleTuF9nXdwAAAAAE=\"}}");
+  ASSERT_TRUE(fx.vals[0].u.dec == -nines);
   fx_close(&fx);
   EDDY_ASSERT_NO_LEAKS();
 }
