@@ -153,23 +153,57 @@ static int cast_bool(const eddy_value_t *v, bool *out) {
   }
 }
 
-static int cast_string(const eddy_value_t *v, const eddy_type_t *to, eddy_arena_t *arena,
-                       eddy_value_t *out, eddy_error_t **err) {
-  (void)to;
+/* As eddy_value_format() renders doubles: the shortest %.15g..%.17g that reads back. */
+static int format_double(double d, char *buf, size_t size) {
+  if (isnan(d) || isinf(d))
+    return snprintf(buf, size, "%s", isnan(d) ? "NaN" : d < 0 ? "-Infinity" : "Infinity");
+  int n = 0;
+  for (int prec = 15; prec <= 17; prec++) {
+    n = snprintf(buf, size, "%.*g", prec, d);
+    if (strtod(buf, NULL) == d)
+      break;
+  }
+  return n;
+}
+
+/* Scalars render into a small stack buffer: no heap allocation per value. */
+static int format_scalar(const eddy_value_t *v, char *buf, size_t size) {
+  switch (v->kind) {
+  case EDDY_T_DOUBLE: return format_double(v->u.d, buf, size);
+  case EDDY_T_BOOL: return snprintf(buf, size, "%s", v->u.b ? "true" : "false");
+  case EDDY_T_INT: return snprintf(buf, size, "%lld", (long long)v->u.i);
+  case EDDY_T_DECIMAL: return eddy_decimal_format(v->u.dec, v->scale, buf, size);
+  case EDDY_T_TIMESTAMP: return eddy_timestamp_format(v->u.i, buf, size);
+  case EDDY_T_DURATION: return eddy_duration_format(v->u.i, buf, size);
+  default: return -1;
+  }
+}
+
+static int cast_string(const eddy_value_t *v, eddy_arena_t *arena, eddy_value_t *out,
+                       eddy_error_t **err) {
   if (v->kind == EDDY_T_STRING || v->kind == EDDY_T_BYTES) {
     *out = eddy_string((const char *)v->u.bytes, v->len);
     return 0;
   }
+  char small[96];
   eddy_buf_t b = {0};
-  int rc = eddy_value_format(v, &b);
-  char *p = rc == 0 && arena != NULL ? eddy_arena_alloc(arena, b.len ? b.len : 1) : NULL;
-  if (p != NULL && b.len > 0)
-    memcpy(p, b.p, b.len);
-  size_t n = b.len;
+  const char *src = small;
+  int n = format_scalar(v, small, sizeof(small));
+  if (n < 0) { /* arrays, structs, bytes: the general renderer */
+    if (eddy_value_format(v, &b) != 0) {
+      eddy_buf_free(&b);
+      return eddy_error_set(err, EDDY_ENOMEM, "cast to string: out of memory");
+    }
+    src = b.p;
+    n = (int)b.len;
+  }
+  char *p = arena != NULL ? eddy_arena_alloc(arena, n > 0 ? (size_t)n : 1) : NULL;
+  if (p != NULL && n > 0)
+    memcpy(p, src, (size_t)n);
   eddy_buf_free(&b);
   if (p == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "cast to string: out of memory");
-  *out = eddy_string(p, n);
+  *out = eddy_string(p, (size_t)n);
   return 0;
 }
 
@@ -221,7 +255,7 @@ int eddy_value_cast(const eddy_value_t *v, const eddy_type_t *to, eddy_arena_t *
   case EDDY_T_INT: rc = cast_int(v, &r.u.i); break;
   case EDDY_T_DECIMAL: rc = cast_decimal(v, to, &r.u.dec), r.scale = to->scale; break;
   case EDDY_T_DOUBLE: rc = cast_double(v, &r.u.d); break;
-  case EDDY_T_STRING: return cast_string(v, to, arena, out, err);
+  case EDDY_T_STRING: return cast_string(v, arena, out, err);
   case EDDY_T_BYTES:
     if (v->kind != EDDY_T_STRING && v->kind != EDDY_T_BYTES)
       return bad_cast(err, EDDY_ETYPE, v, to);

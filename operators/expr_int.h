@@ -51,7 +51,7 @@ typedef struct eddy__func_def_s {
                              eddy_value_t *out, eddy_error_t **err)
 
 /* Helpers shared by the function families. */
-/* Check messages leave out the function name: eddy_expr_check_call() adds "name: ". */
+/* Family check messages leave out the function name: the table's wrappers add "name: ". */
 int eddy__fn_type_error(char *why, size_t why_size, const char *what, const eddy_type_t *got);
 bool eddy__type_is_num(const eddy_type_t *t);
 bool eddy__type_is(const eddy_type_t *t, eddy_kind_t kind);

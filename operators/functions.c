@@ -10,74 +10,94 @@
 #include <string.h>
 #include <strings.h>
 
-#define FN(name_, min_, max_, syn_, check_, eval_, nn_, lit_)                          \
-  {{.name = name_, .min_args = min_, .max_args = max_, .synopsis = syn_,             \
-    .check = eddy__fn_##check_##_check, .eval = eddy__fn_##eval_##_eval,             \
-    .null_in_null_out = nn_},                                                        \
-   lit_}
+/*
+ * The table: X(name, min, max, synopsis, check family, eval family,
+ * null_in_null_out, literal hook). Each entry gets a check wrapper that puts
+ * "name: " in front of the family's message, so that callers of fn->check
+ * get "round: digits must be int, got string" under every alias.
+ */
+#define EDDY_FUNCS(X)                                                                       \
+  /* math */                                                                                \
+  X(abs, 1, 1, "abs(x)", abs, abs, true, NULL)                                              \
+  X(sign, 1, 1, "sign(x)", sign, sign, true, NULL)                                          \
+  X(round, 1, 2, "round(x [, digits])", round, round, true, eddy__fn_round_literal)         \
+  X(floor, 1, 1, "floor(x)", floor, floor, true, NULL)                                      \
+  X(ceil, 1, 1, "ceil(x)", floor, ceil, true, NULL)                                         \
+  X(ceiling, 1, 1, "ceiling(x)", floor, ceil, true, NULL)                                   \
+  X(sqrt, 1, 1, "sqrt(x)", to_double1, sqrt, true, NULL)                                    \
+  X(exp, 1, 1, "exp(x)", to_double1, exp, true, NULL)                                       \
+  X(ln, 1, 1, "ln(x)", to_double1, ln, true, NULL)                                          \
+  X(log10, 1, 1, "log10(x)", to_double1, log10, true, NULL)                                 \
+  X(power, 2, 2, "power(x, y)", power, power, true, NULL)                                   \
+  X(pow, 2, 2, "pow(x, y)", power, power, true, NULL)                                       \
+  /* strings */                                                                             \
+  X(lower, 1, 1, "lower(s)", str_to_str, lower, true, NULL)                                 \
+  X(upper, 1, 1, "upper(s)", str_to_str, upper, true, NULL)                                 \
+  X(length, 1, 1, "length(s)", length, length, true, NULL)                                  \
+  X(char_length, 1, 1, "char_length(s)", length, length, true, NULL)                        \
+  X(trim, 1, 2, "trim(s [, chars])", trim, trim, true, NULL)                                \
+  X(ltrim, 1, 2, "ltrim(s [, chars])", trim, ltrim, true, NULL)                             \
+  X(rtrim, 1, 2, "rtrim(s [, chars])", trim, rtrim, true, NULL)                             \
+  X(concat, 1, -1, "concat(x, ...)", concat, concat, false, NULL)                           \
+  X(substr, 2, 3, "substr(s, start [, count])", substr, substr, true, NULL)                 \
+  X(substring, 2, 3, "substring(s, start [, count])", substr, substr, true, NULL)           \
+  X(replace, 3, 3, "replace(s, from, to)", replace, replace, true, NULL)                    \
+  X(starts_with, 2, 2, "starts_with(s, prefix)", str_pred, starts_with, true, NULL)         \
+  X(ends_with, 2, 2, "ends_with(s, suffix)", str_pred, ends_with, true, NULL)               \
+  X(contains, 2, 2, "contains(s, part)", str_pred, contains, true, NULL)                    \
+  X(to_string, 1, 1, "to_string(x)", to_string, to_string, true, NULL)                      \
+  /* conditionals and misc */                                                               \
+  X(coalesce, 1, -1, "coalesce(x, ...)", coalesce, coalesce, false, NULL)                   \
+  X(nullif, 2, 2, "nullif(x, y)", nullif, nullif, false, NULL)                              \
+  X(greatest, 1, -1, "greatest(x, ...)", greatest, greatest, false, NULL)                   \
+  X(least, 1, -1, "least(x, ...)", greatest, least, false, NULL)                            \
+  X(if, 3, 3, "if(cond, then, else)", if, if, false, NULL)                                  \
+  X(hash, 1, -1, "hash(x, ...)", hash, hash, false, NULL)                                   \
+  /* time */                                                                                \
+  X(date_trunc, 2, 2, "date_trunc(unit, ts)", date_trunc, date_trunc, true,                 \
+    eddy__fn_trunc_unit_literal)                                                            \
+  X(date_part, 2, 2, "date_part(unit, ts)", date_part, date_part, true,                     \
+    eddy__fn_part_unit_literal)                                                             \
+  X(extract, 2, 2, "extract(unit, ts)", date_part, date_part, true,                         \
+    eddy__fn_part_unit_literal)                                                             \
+  X(to_timestamp, 1, 1, "to_timestamp(x)", to_timestamp, to_timestamp, true, NULL)          \
+  X(epoch_ms, 1, 1, "epoch_ms(ts)", epoch_ms, epoch_ms, true, NULL)                         \
+  X(now, 0, 0, "now()", now, now, false, NULL)
 
-static const eddy__func_def_t defs[] = {
-    /* math */
-    FN("abs", 1, 1, "abs(x)", abs, abs, true, NULL),
-    FN("sign", 1, 1, "sign(x)", sign, sign, true, NULL),
-    FN("round", 1, 2, "round(x [, digits])", round, round, true, eddy__fn_round_literal),
-    FN("floor", 1, 1, "floor(x)", floor, floor, true, NULL),
-    FN("ceil", 1, 1, "ceil(x)", floor, ceil, true, NULL),
-    FN("ceiling", 1, 1, "ceiling(x)", floor, ceil, true, NULL),
-    FN("sqrt", 1, 1, "sqrt(x)", to_double1, sqrt, true, NULL),
-    FN("exp", 1, 1, "exp(x)", to_double1, exp, true, NULL),
-    FN("ln", 1, 1, "ln(x)", to_double1, ln, true, NULL),
-    FN("log10", 1, 1, "log10(x)", to_double1, log10, true, NULL),
-    FN("power", 2, 2, "power(x, y)", power, power, true, NULL),
-    FN("pow", 2, 2, "pow(x, y)", power, power, true, NULL),
-    /* strings */
-    FN("lower", 1, 1, "lower(s)", str_to_str, lower, true, NULL),
-    FN("upper", 1, 1, "upper(s)", str_to_str, upper, true, NULL),
-    FN("length", 1, 1, "length(s)", length, length, true, NULL),
-    FN("char_length", 1, 1, "char_length(s)", length, length, true, NULL),
-    FN("trim", 1, 2, "trim(s [, chars])", trim, trim, true, NULL),
-    FN("ltrim", 1, 2, "ltrim(s [, chars])", trim, ltrim, true, NULL),
-    FN("rtrim", 1, 2, "rtrim(s [, chars])", trim, rtrim, true, NULL),
-    FN("concat", 1, -1, "concat(x, ...)", concat, concat, false, NULL),
-    FN("substr", 2, 3, "substr(s, start [, count])", substr, substr, true, NULL),
-    FN("substring", 2, 3, "substring(s, start [, count])", substr, substr, true, NULL),
-    FN("replace", 3, 3, "replace(s, from, to)", replace, replace, true, NULL),
-    FN("starts_with", 2, 2, "starts_with(s, prefix)", str_pred, starts_with, true, NULL),
-    FN("ends_with", 2, 2, "ends_with(s, suffix)", str_pred, ends_with, true, NULL),
-    FN("contains", 2, 2, "contains(s, part)", str_pred, contains, true, NULL),
-    FN("to_string", 1, 1, "to_string(x)", to_string, to_string, true, NULL),
-    /* conditionals and misc */
-    FN("coalesce", 1, -1, "coalesce(x, ...)", coalesce, coalesce, false, NULL),
-    FN("nullif", 2, 2, "nullif(x, y)", nullif, nullif, false, NULL),
-    FN("greatest", 1, -1, "greatest(x, ...)", greatest, greatest, false, NULL),
-    FN("least", 1, -1, "least(x, ...)", greatest, least, false, NULL),
-    FN("if", 3, 3, "if(cond, then, else)", if, if, false, NULL),
-    FN("hash", 1, -1, "hash(x, ...)", hash, hash, false, NULL),
-    /* time */
-    FN("date_trunc", 2, 2, "date_trunc(unit, ts)", date_trunc, date_trunc, true,
-       eddy__fn_trunc_unit_literal),
-    FN("date_part", 2, 2, "date_part(unit, ts)", date_part, date_part, true,
-       eddy__fn_part_unit_literal),
-    FN("extract", 2, 2, "extract(unit, ts)", date_part, date_part, true,
-       eddy__fn_part_unit_literal),
-    FN("to_timestamp", 1, 1, "to_timestamp(x)", to_timestamp, to_timestamp, true, NULL),
-    FN("epoch_ms", 1, 1, "epoch_ms(ts)", epoch_ms, epoch_ms, true, NULL),
-    FN("now", 0, 0, "now()", now, now, false, NULL),
-};
+/* Prefix a failed check's message with the function's name. */
+static int named(const char *name, int rc, char *why, size_t why_size) {
+  if (rc != 0 && why != NULL && why_size > 0) {
+    char msg[256];
+    snprintf(msg, sizeof(msg), "%s", why);
+    snprintf(why, why_size, "%s: %s", name, msg);
+  }
+  return rc;
+}
+
+#define CHECK_WRAPPER(name_, min_, max_, syn_, check_, eval_, nn_, lit_)                    \
+  static int check_##name_(const eddy_type_t *args, uint32_t argc, eddy_type_t *result,    \
+                           char *why, size_t why_size) {                                   \
+    return named(#name_, eddy__fn_##check_##_check(args, argc, result, why, why_size), why, \
+                 why_size);                                                                \
+  }
+EDDY_FUNCS(CHECK_WRAPPER)
+#undef CHECK_WRAPPER
+
+#define DEF_ENTRY(name_, min_, max_, syn_, check_, eval_, nn_, lit_)                        \
+  {{.name = #name_, .min_args = min_, .max_args = max_, .synopsis = syn_,                  \
+    .check = check_##name_, .eval = eddy__fn_##eval_##_eval, .null_in_null_out = nn_},     \
+   lit_},
+static const eddy__func_def_t defs[] = {EDDY_FUNCS(DEF_ENTRY)};
+#undef DEF_ENTRY
 
 #define DEF_CNT (sizeof(defs) / sizeof(defs[0]))
 
-static const eddy_func_t *const all[DEF_CNT + 1] = {
-#define P(i) &defs[i].fn
-    P(0),  P(1),  P(2),  P(3),  P(4),  P(5),  P(6),  P(7),  P(8),  P(9),
-    P(10), P(11), P(12), P(13), P(14), P(15), P(16), P(17), P(18), P(19),
-    P(20), P(21), P(22), P(23), P(24), P(25), P(26), P(27), P(28), P(29),
-    P(30), P(31), P(32), P(33), P(34), P(35), P(36), P(37), P(38),
-#undef P
-    NULL,
-};
-
-_Static_assert(DEF_CNT == 39, "update the pointer list in functions.c");
+#define PTR_ENTRY(name_, min_, max_, syn_, check_, eval_, nn_, lit_) &defs[IDX_##name_].fn,
+#define IDX_ENTRY(name_, min_, max_, syn_, check_, eval_, nn_, lit_) IDX_##name_,
+enum { EDDY_FUNCS(IDX_ENTRY) IDX__COUNT };
+static const eddy_func_t *const all[] = {EDDY_FUNCS(PTR_ENTRY) NULL};
+#undef PTR_ENTRY
+#undef IDX_ENTRY
 
 const eddy_func_t *eddy_func_lookup(const char *name) {
   if (name == NULL)
@@ -132,12 +152,8 @@ int eddy_expr_check_call(eddy_expr_t *e, char *why, size_t why_size) {
   for (uint32_t i = 0; i < argc; i++)
     types[i] = e->u.call.args[i]->type;
   int rc = fn->check(types, argc, &e->type, why, why_size);
-  if (rc != 0) {
-    char msg[256];
-    snprintf(msg, sizeof(msg), "%s", why);
-    snprintf(why, why_size, "%s: %s", fn->name, msg);
+  if (rc != 0)
     return rc;
-  }
   e->u.call.fn = fn;
   const eddy__func_def_t *def = def_of(fn);
   return def != NULL && def->literal != NULL ? def->literal(e, why, why_size) : 0;

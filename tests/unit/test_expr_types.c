@@ -301,6 +301,14 @@ EDDY_TEST(types_function_table_is_complete) {
     ASSERT_TRUE(strncmp(all[n]->synopsis, all[n]->name, strlen(all[n]->name)) == 0);
   }
   ASSERT_TRUE(n >= 20);
+  /* fn->check alone (as the DSL checker calls it) names the function, aliases included */
+  eddy_type_t arg = eddy_type(EDDY_T_INT), res;
+  const eddy_func_t *lt = eddy_func_lookup("ltrim");
+  ASSERT_EQ(EDDY_ETYPE, lt->check(&arg, 1, &res, why, sizeof(why)));
+  ASSERT_STR_EQ("ltrim: argument must be a string, got int", why);
+  eddy_type_t args2[2] = {eddy_type_decimal(5, 2), eddy_type(EDDY_T_STRING)};
+  ASSERT_EQ(EDDY_ETYPE, eddy_func_lookup("round")->check(args2, 2, &res, why, sizeof(why)));
+  ASSERT_STR_EQ("round: digits must be int, got string", why);
   ASSERT_TRUE(eddy_func_lookup("Date_Trunc") != NULL);
   ASSERT_TRUE(eddy_func_lookup("nope") == NULL);
   ASSERT_TRUE(eddy_func_lookup(NULL) == NULL);
