@@ -264,11 +264,11 @@ static eddy_expr_t *parse_postfix(eddy_parser_t *p) {
       e = parse_dot(p, e);
     } else if (p->tok.kind == EDDY_TK_LBRACKET) {
       eddy_tok_t open = p->tok;
-      eddy__parse_enter(p);
-      levels++;
       eddy__parse_next(p);
-      eddy_expr_t *index = eddy__parse_expr(p);
+      eddy_expr_t *index = eddy__parse_expr(p);   /* counts its own level */
       eddy__parse_expect_closing(p, EDDY_TK_RBRACKET, &open);
+      eddy__parse_enter(p);                       /* one more link of the chain */
+      levels++;
       eddy_expr_t *x = eddy__parse_node(p, EDDY_X_INDEX, e->off, p->prev_end);
       x->u.index.arg = e;
       x->u.index.index = index;
