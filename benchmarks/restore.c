@@ -107,6 +107,63 @@ static double consume_only(const char *bootstrap, int partitions, int64_t record
   return (double)records / secs;
 }
 
+static eddy_logger_t logger = {stderr_log, NULL, EDDY_LOG_INFO};
+
+/* One RocksDB key-value store per task 0_<p>, each with its restore job. */
+static eddy_state_env_t *open_stores(const char *dir, int partitions, eddy_store_t **stores,
+                                     eddy_restore_job_t *jobs) {
+  eddy_error_t *err = NULL;
+  eddy_state_conf_t sc;
+  eddy_state_conf_init(&sc);
+  sc.dir = dir;
+  sc.memory_bytes = 256u << 20;
+  sc.logger = &logger;
+  eddy_state_env_t *env = NULL;
+  if (eddy_state_env_new(&env, &sc, &err) != 0)
+    bench_die("env: %s", eddy_error_msg(err));
+  for (int p = 0; p < partitions; p++) {
+    char task[16];
+    snprintf(task, sizeof(task), "0_%d", p);
+    eddy_store_conf_t c;
+    eddy_store_conf_init(&c);
+    c.name = "counts";
+    c.app = "bench";
+    c.task = task;
+    if (eddy_store_open(&stores[p], env, &c, &err) != 0)
+      bench_die("open: %s", eddy_error_msg(err));
+    jobs[p] = (eddy_restore_job_t){.store = stores[p], .topic = TOPIC, .partition = p};
+  }
+  return env;
+}
+
+/* Restore every store; check each ends at its changelog's end. @returns seconds. */
+static double restore_all(const char *bootstrap, int partitions, int64_t records,
+                          eddy_store_t **stores, eddy_restore_job_t *jobs) {
+  eddy_error_t *err = NULL;
+  rd_kafka_t *consumer = NULL;
+  if (eddy_restore_consumer_new(&consumer, bootstrap, "bench-restore", NULL, &err) != 0)
+    bench_die("consumer: %s", eddy_error_msg(err));
+  eddy_restore_conf_t rc;
+  eddy_restore_conf_init(&rc);
+  rc.logger = &logger;
+  eddy_restore_progress_t progress = {0};
+  double t0 = bench_now();
+  if (eddy_restore_run(consumer, jobs, (size_t)partitions, &rc, &progress, &err) != 0)
+    bench_die("restore: %s", eddy_error_msg(err));
+  double secs = bench_now() - t0;
+  rd_kafka_destroy(consumer);
+  int64_t restored = 0;
+  for (int p = 0; p < partitions; p++) {
+    restored += jobs[p].records;
+    if (eddy_store_committed_offset(stores[p]) != jobs[p].end_offset - 1)
+      bench_die("store %d ends at %" PRId64 ", changelog at %" PRId64, p,
+                eddy_store_committed_offset(stores[p]), jobs[p].end_offset - 1);
+  }
+  if (restored != records || atomic_load(&progress.records_done) != records)
+    bench_die("restored %" PRId64 " of %" PRId64 " records", restored, records);
+  return secs;
+}
+
 int main(int argc, char **argv) {
   int64_t records = argc > 1 ? atoll(argv[1]) : 1000000;
   int partitions = argc > 2 ? atoi(argv[2]) : 16;
@@ -125,53 +182,11 @@ int main(int argc, char **argv) {
   char dir[] = "/tmp/eddy-bench-restore-XXXXXX";
   if (mkdtemp(dir) == NULL)
     bench_die("mkdtemp failed");
-  eddy_logger_t logger = {stderr_log, NULL, EDDY_LOG_INFO};
-  eddy_state_conf_t sc;
-  eddy_state_conf_init(&sc);
-  sc.dir = dir;
-  sc.memory_bytes = 256u << 20;
-  sc.logger = &logger;
-  eddy_state_env_t *env = NULL;
-  if (eddy_state_env_new(&env, &sc, &err) != 0)
-    bench_die("env: %s", eddy_error_msg(err));
   eddy_store_t **stores = calloc((size_t)partitions, sizeof(*stores));
   eddy_restore_job_t *jobs = calloc((size_t)partitions, sizeof(*jobs));
-  for (int p = 0; p < partitions; p++) {
-    char task[16];
-    snprintf(task, sizeof(task), "0_%d", p);
-    eddy_store_conf_t c;
-    eddy_store_conf_init(&c);
-    c.name = "counts";
-    c.app = "bench";
-    c.task = task;
-    if (eddy_store_open(&stores[p], env, &c, &err) != 0)
-      bench_die("open: %s", eddy_error_msg(err));
-    jobs[p] = (eddy_restore_job_t){.store = stores[p], .topic = TOPIC, .partition = p};
-  }
-
-  rd_kafka_t *consumer = NULL;
-  if (eddy_restore_consumer_new(&consumer, bootstrap, "bench-restore", NULL, &err) != 0)
-    bench_die("consumer: %s", eddy_error_msg(err));
-  eddy_restore_conf_t rc;
-  eddy_restore_conf_init(&rc);
-  rc.logger = &logger;
-  eddy_restore_progress_t progress = {0};
-  t0 = bench_now();
-  if (eddy_restore_run(consumer, jobs, (size_t)partitions, &rc, &progress, &err) != 0)
-    bench_die("restore: %s", eddy_error_msg(err));
-  double secs = bench_now() - t0;
-  rd_kafka_destroy(consumer);
-
-  int64_t restored = 0;
-  for (int p = 0; p < partitions; p++) {
-    restored += jobs[p].records;
-    if (eddy_store_committed_offset(stores[p]) != jobs[p].end_offset - 1)
-      bench_die("store %d ends at %" PRId64 ", changelog at %" PRId64, p,
-                eddy_store_committed_offset(stores[p]), jobs[p].end_offset - 1);
-  }
-  if (restored != records)
-    bench_die("restored %" PRId64 " of %" PRId64 " records", restored, records);
-  double rate = (double)restored / secs;
+  eddy_state_env_t *env = open_stores(dir, partitions, stores, jobs);
+  double secs = restore_all(bootstrap, partitions, records, stores, jobs);
+  double rate = (double)records / secs;
   double baseline = consume_only(bootstrap, partitions, records);
 
   eddy_state_memory_t mem;
@@ -188,7 +203,7 @@ int main(int argc, char **argv) {
   eddy_broker_stop(broker);
   printf("BENCH restore_detail records=%" PRId64 " stores=%d seconds=%.3f "
          "consume_only_per_s=%.0f ratio=%.2f peak_rss_mb=%.0f block_cache_mb=%.0f\n",
-         restored, partitions, secs, baseline, rate / baseline, bench_peak_rss_mb(),
+         records, partitions, secs, baseline, rate / baseline, bench_peak_rss_mb(),
          (double)mem.block_cache_bytes / (1 << 20));
   printf("BENCH restore records_per_s=%.0f\n", rate);
   return 0;
