@@ -446,7 +446,7 @@ EDDY_TEST(parser_statement_errors) {
 /* Build text of \p depth nested constructs around x. */
 static char *nested(const char *open, const char *close, int depth) {
   size_t lo = strlen(open), lc = strlen(close);
-  char *s = eddy_malloc(10 + depth * (lo + lc) + 1);
+  char *s = eddy_malloc(10 + depth * (lo + lc) + 2);   /* prefix, openers, x, closers, NUL */
   char *p = s;
   p += sprintf(p, "s | where ");
   for (int i = 0; i < depth; i++)
