@@ -163,8 +163,21 @@ static inline unsigned first_flag(uint64_t m) {
 #endif
 }
 
-int eddy__json_string(eddy__json_t *j, eddy__jstr_t *out) {
-  const char *start = j->p + 1, *p = start, *end = j->end;
+static int string_done(eddy__json_t *j, eddy__jstr_t *out, const char *start, const char *quote,
+                       bool escaped) {
+  if ((size_t)(quote - start) > UINT32_MAX)
+    return fail_at(j, start - 1, "string longer than 4 GB");
+  out->p = start;
+  out->len = (uint32_t)(quote - start);
+  out->escaped = escaped;
+  out->integral = false;
+  j->p = quote + 1;
+  return 0;
+}
+
+/* The general loop: escapes, non-ASCII, errors and the last bytes. */
+static int string_slow(eddy__json_t *j, eddy__jstr_t *out, const char *start, const char *p) {
+  const char *end = j->end;
   bool escaped = false;
   for (;;) {
     while (end - p >= 8) {
@@ -183,14 +196,7 @@ int eddy__json_string(eddy__json_t *j, eddy__jstr_t *out) {
       p++;
       continue;
     case C_QUOTE:
-      if ((size_t)(p - start) > UINT32_MAX)
-        return fail_at(j, start - 1, "string longer than 4 GB");
-      out->p = start;
-      out->len = (uint32_t)(p - start);
-      out->escaped = escaped;
-      out->integral = false;
-      j->p = p + 1;
-      return 0;
+      return string_done(j, out, start, p, escaped);
     case C_ESCAPE:
       escaped = true;
       if ((p = check_escape(j, p)) == NULL)
@@ -207,6 +213,23 @@ int eddy__json_string(eddy__json_t *j, eddy__jstr_t *out) {
     }
     }
   }
+}
+
+/* The common case, kept small: plain ASCII up to the closing quote. */
+int eddy__json_string(eddy__json_t *j, eddy__jstr_t *out) {
+  const char *start = j->p + 1, *p = start, *end = j->end;
+  while (end - p >= 8) {
+    uint64_t x, m;
+    memcpy(&x, p, 8);
+    if ((m = special8(x)) != 0) {
+      p += first_flag(m);
+      if (*p != '"')
+        break;
+      return string_done(j, out, start, p, false);
+    }
+    p += 8;
+  }
+  return string_slow(j, out, start, p);
 }
 
 /* ---- numbers and literals ---------------------------------------------- */
