@@ -323,3 +323,66 @@ EDDY_TEST(window_store_restores_through_changelog) {
   eddy_changelog_destroy(cl);
   teardown();
 }
+
+/* Exactly-once: the changelog is written in transactions; an aborted one
+ * must neither reach a restored store nor keep restore from finishing (the
+ * log ends with transaction markers, which are never delivered). */
+static rd_kafka_t *transactional_producer(void) {
+  char errstr[256];
+  rd_kafka_conf_t *c = rd_kafka_conf_new();
+  ASSERT_EQ(RD_KAFKA_CONF_OK, rd_kafka_conf_set(c, "bootstrap.servers",
+                                                eddy_broker_bootstrap(broker), errstr,
+                                                sizeof(errstr)));
+  ASSERT_EQ(RD_KAFKA_CONF_OK,
+            rd_kafka_conf_set(c, "transactional.id", "rt-0_2", errstr, sizeof(errstr)));
+  rd_kafka_conf_set_dr_msg_cb(c, eddy_delivery_dispatch);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, errstr, sizeof(errstr));
+  ASSERT_TRUE(rk != NULL);
+  rd_kafka_error_t *e = rd_kafka_init_transactions(rk, eddy_test_tmout(30000));
+  ASSERT_TRUE(e == NULL);
+  return rk;
+}
+
+static void txn(rd_kafka_t *rk, eddy_store_t *st, eddy_changelog_t *cl, bool commit_it) {
+  ASSERT_TRUE(rd_kafka_begin_transaction(rk) == NULL);
+  random_ops(st, 400);
+  ASSERT_OK(eddy_store_flush(st, NULL));
+  if (!commit_it) {
+    ASSERT_TRUE(rd_kafka_abort_transaction(rk, eddy_test_tmout(30000)) == NULL);
+    eddy_store_abort(st);
+    return;
+  }
+  ASSERT_TRUE(rd_kafka_commit_transaction(rk, eddy_test_tmout(30000)) == NULL);
+  ASSERT_OK(eddy_changelog_check(cl, NULL));
+  ASSERT_OK(eddy_store_commit(st, eddy_changelog_acked_offset(cl), NULL));
+}
+
+EDDY_TEST(restore_skips_aborted_transactions) {
+  setup();
+  char topic[128];
+  ASSERT_OK(eddy_changelog_topic_name(topic, sizeof(topic), APP, "eos"));
+  ensure_topic(topic);
+  rd_kafka_t *rk = transactional_producer();
+  eddy_changelog_t *cl = NULL;
+  ASSERT_OK(eddy_changelog_new(&cl, rk, topic, PARTITION, NULL));
+  eddy_store_t *a = open_store(0, EDDY_STORE_ROCKSDB, EDDY_STORE_KV, "eos", cl);
+  txn(rk, a, cl, true);
+  txn(rk, a, cl, true);
+  eddy_store_stats_t stats;
+  eddy_store_stats(a, &stats);
+  /* the aborted transaction's writes must not count: snapshot the reference */
+  static ref_val_t committed[KEYS];
+  memcpy(committed, ref, sizeof(ref));
+  txn(rk, a, cl, false);
+  memcpy(ref, committed, sizeof(ref));
+  compare_with_ref(a);
+  eddy_store_t *b = open_store(1, EDDY_STORE_ROCKSDB, EDDY_STORE_KV, "eos", NULL);
+  eddy_restore_job_t job = restore(b, topic, NULL);
+  ASSERT_EQ(stats.flushed_records, job.records);  /* committed records only */
+  compare_with_ref(b);
+  eddy_store_close(a);
+  eddy_store_close(b);
+  eddy_changelog_destroy(cl);
+  rd_kafka_destroy(rk);
+  teardown();
+}
