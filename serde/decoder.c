@@ -152,8 +152,8 @@ static int check_spec(const eddy_decode_spec_t *spec, eddy_error_t **err) {
     return 0;
   default:
     return eddy_error_set(err, EDDY_EINVAL,
-                          "decoder: Avro sources are decoded through the schema registry "
-                          "client, not the JSON decoder");
+                          "decoder: only debezium-json, json and string sources are decoded "
+                          "here (Avro needs the schema registry decoder)");
   }
 }
 
