@@ -112,7 +112,7 @@ static void fill_node(planner_t *pl, eddy_plan_node_t *n, const eddy_ast_op_t *o
     n->u.sink_postgres.key_columns = cols;
     n->u.sink_postgres.key_column_cnt = op->name_cnt;
     n->u.sink_postgres.topic =
-        eddy__dsl_printf(pl->c, "%s-%s-postgres", pl->prog->app_id, n->name);
+        eddy__dsl_printf(pl->c, "%s-%s", pl->prog->app_id, n->name);
     break;
   }
   }
