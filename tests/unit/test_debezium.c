@@ -513,3 +513,47 @@ EDDY_TEST(debezium_schema_mismatch_is_an_error) {
   fx_close(&fx);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+/* ---- construction ------------------------------------------------------ */
+
+EDDY_TEST(decoder_new_rejects_bad_specs_and_survives_oom) {
+  static const char *const empty[] = {NULL};
+  static const char *const *const paths[] = {empty};
+  static const eddy_field_t f[] = {{"x", T_INT}};
+  eddy_fields_t layout = {1, f};
+  eddy_decode_spec_t spec = {.format = EDDY_FMT_AVRO, .layout = &layout};
+  eddy_decoder_t *d = NULL;
+  eddy_error_t *err = NULL;
+  ASSERT_EQ(EDDY_EINVAL, eddy_decoder_new(&d, &spec, &err));
+  ASSERT_STR_EQ("decoder: only debezium-json, json and string sources are decoded here "
+                "(Avro needs the schema registry decoder)", err->msg);
+  eddy_error_destroy(err);
+  err = NULL;
+  spec.format = EDDY_FMT_JSON;
+  spec.paths = paths;
+  ASSERT_EQ(EDDY_EINVAL, eddy_decoder_new(&d, &spec, &err));
+  ASSERT_STR_EQ("decoder: field 0 ('x') has an empty path", err->msg);
+  eddy_error_destroy(err);
+  err = NULL;
+  ASSERT_TRUE(d == NULL);
+  /* Every allocation failing in turn: an error and no leak, or a decoder. */
+  spec.format = EDDY_FMT_DEBEZIUM_JSON;
+  spec.layout = &(eddy_fields_t){N_ORDERS, orders_on};
+  spec.paths = NULL;
+  for (long nth = 1; nth < 200; nth++) {
+    eddy_alloc_fail_after(nth);
+    int rc = eddy_decoder_new(&d, &spec, &err);
+    eddy_alloc_fail_after(0);
+    if (rc == 0) {
+      ASSERT_TRUE(nth > 5); /* construction allocates several blocks */
+      eddy_decoder_destroy(d);
+      break;
+    }
+    ASSERT_EQ(EDDY_ENOMEM, rc);
+    ASSERT_TRUE(d == NULL);
+    eddy_error_destroy(err);
+    err = NULL;
+    EDDY_ASSERT_NO_LEAKS();
+  }
+  EDDY_ASSERT_NO_LEAKS();
+}
