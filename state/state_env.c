@@ -181,5 +181,6 @@ void eddy_state_env_memory(eddy_state_env_t *env, eddy_state_memory_t *out) {
   pthread_mutex_lock(&env->lock);
   out->store_cnt = env->store_cnt;
   out->rocksdb_store_cnt = env->rocksdb_cnt;
+  out->write_buffer_per_store = eddy__env_write_buffer_size(env, env->rocksdb_cnt);
   pthread_mutex_unlock(&env->lock);
 }

@@ -96,6 +96,7 @@ typedef struct {
   size_t block_cache_bytes;         /* capacity of the shared block cache */
   size_t block_cache_usage;         /* bytes in use in it now */
   size_t write_buffer_bytes;        /* memtable budget for all stores */
+  size_t write_buffer_per_store;    /* write_buffer_size each RocksDB store has now */
   size_t cache_bytes;               /* write-back cache budget for all stores */
   int store_cnt;                    /* open stores (RocksDB and memory) */
   int rocksdb_store_cnt;

@@ -241,6 +241,20 @@ EDDY_TEST(env_splits_memory_budget) {
   eddy_store_close(b);
   eddy_store_stats(a, &s);
   ASSERT_EQ(m.cache_bytes, s.cache_limit);
+  /* memtables: wb / (2 * stores rounded up to a power of two) */
+  size_t wb = m.write_buffer_bytes;
+  ASSERT_EQ(wb / 2, m.write_buffer_per_store);
+  eddy_store_t *more[3];
+  for (int i = 0; i < 3; i++) {
+    char name[8];
+    snprintf(name, sizeof(name), "m%d", i);
+    more[i] = open_store(EDDY_STORE_ROCKSDB, name);
+  }
+  eddy_state_env_memory(env, &m);
+  ASSERT_EQ(4, m.rocksdb_store_cnt);
+  ASSERT_EQ(wb / 8, m.write_buffer_per_store);
+  for (int i = 0; i < 3; i++)
+    eddy_store_close(more[i]);
   eddy_store_close(a);
   eddy_state_conf_t c;
   eddy_state_conf_init(&c);
@@ -251,4 +265,38 @@ EDDY_TEST(env_splits_memory_budget) {
   ASSERT_EQ(EDDY_ECONFIG, eddy_state_env_new(&bad, &c, &err));
   eddy_error_destroy(err);
   teardown();
+}
+
+/* Every allocation failure on the way through open/put/flush/commit/iterate
+ * is reported or survived, and nothing leaks. */
+EDDY_TEST(kv_memory_store_survives_allocation_failures) {
+  for (long nth = 1; nth < 120; nth++) {
+    eddy_alloc_fail_after(nth);
+    eddy_store_conf_t c;
+    eddy_store_conf_init(&c);
+    c.name = "oom";
+    c.backend = EDDY_STORE_MEMORY;
+    eddy_store_t *st = NULL;
+    eddy_error_t *err = NULL;
+    if (eddy_store_open(&st, NULL, &c, &err) == 0) {
+      for (int i = 0; i < 20; i++) {
+        char k[8];
+        snprintf(k, sizeof(k), "k%d", i);
+        eddy_store_put(st, S(k), S("value"), NULL);
+      }
+      if (eddy_store_flush(st, NULL) == 0)
+        eddy_store_commit(st, 1, NULL);
+      eddy_store_iter_t *it = NULL;
+      if (eddy_store_prefix(st, S("k1"), &it, NULL) == 0) {
+        eddy_store_entry_t e;
+        while (eddy_store_iter_next(it, &e, NULL) == 1)
+          ;
+        eddy_store_iter_destroy(it);
+      }
+      eddy_store_close(st);
+    }
+    eddy_error_destroy(err);
+    eddy_alloc_fail_after(0);
+    EDDY_ASSERT_NO_LEAKS();
+  }
 }
