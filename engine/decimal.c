@@ -301,6 +301,17 @@ int eddy_decimal_cmp(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb) {
     sa = 38;
   if (sb > 38)
     sb = 38;
+  if (sa == sb)
+    return (a > b) - (a < b);
+  /* Bring the smaller scale up when that cannot overflow (the usual case). */
+  if (sa < sb && mag(a) < pow10_tab[38 - (sb - sa)]) {
+    eddy_i128 x = a * (eddy_i128)pow10_tab[sb - sa];
+    return (x > b) - (x < b);
+  }
+  if (sb < sa && mag(b) < pow10_tab[38 - (sa - sb)]) {
+    eddy_i128 y = b * (eddy_i128)pow10_tab[sa - sb];
+    return (a > y) - (a < y);
+  }
   int sign_a = (a > 0) - (a < 0), sign_b = (b > 0) - (b < 0);
   if (sign_a != sign_b)
     return sign_a < sign_b ? -1 : 1;
