@@ -169,15 +169,32 @@ static void lex_double_value(eddy_lexer_t *lx, eddy_tok_t *tok) {
     fail(lx, tok, tok->off, tok->len, "number out of range");
 }
 
-static void lex_duration(eddy_lexer_t *lx, eddy_tok_t *tok, uint32_t digits_len, int64_t unit) {
-  eddy_tok_t num = {.off = tok->off, .len = digits_len};
-  lex_int_value(lx, &num);
-  if (num.kind == EDDY_TK_ERROR || num.u.u > (uint64_t)(INT64_MAX / unit)) {
-    fail(lx, tok, tok->off, tok->len, "duration too large");
-    return;
+/* <digits><unit> segments, as in 500ms or 1h30m. @returns false when the
+ * token is not a well-formed duration (the caller reports it). */
+static bool lex_duration(eddy_lexer_t *lx, eddy_tok_t *tok) {
+  const char *t = lx->c->src.text;
+  uint32_t i = tok->off, end = tok->off + tok->len;
+  int64_t total = 0;
+  while (i < end) {
+    uint32_t digits = i, letters;
+    while (i < end && is_digit(t[i]))
+      i++;
+    for (letters = i; i < end && !is_digit(t[i]);)
+      i++;
+    int64_t unit = duration_unit(lx, letters, i - letters);
+    if (letters == digits || unit == 0)
+      return false;
+    eddy_tok_t num = {.off = digits, .len = letters - digits};
+    lex_int_value(lx, &num);
+    if (num.kind == EDDY_TK_ERROR || num.u.u > (uint64_t)((INT64_MAX - total) / unit)) {
+      fail(lx, tok, tok->off, tok->len, "duration too large");
+      return true;
+    }
+    total += (int64_t)num.u.u * unit;
   }
   tok->kind = EDDY_TK_DURATION;
-  tok->u.i = (int64_t)num.u.u * unit;
+  tok->u.i = total;
+  return true;
 }
 
 static void lex_number(eddy_lexer_t *lx, eddy_tok_t *tok) {
@@ -185,7 +202,6 @@ static void lex_number(eddy_lexer_t *lx, eddy_tok_t *tok) {
   tok->kind = EDDY_TK_INT;
   while (is_digit(at(lx, lx->pos)))
     lx->pos++;
-  uint32_t digits_end = lx->pos;
   if (at(lx, lx->pos) == '.' && is_digit(at(lx, lx->pos + 1))) {
     tok->kind = EDDY_TK_DECIMAL;
     for (lx->pos++; is_digit(at(lx, lx->pos));)
@@ -204,9 +220,9 @@ static void lex_number(eddy_lexer_t *lx, eddy_tok_t *tok) {
   tok->off = start;
   tok->len = lx->pos - start;
   int64_t unit = duration_unit(lx, suffix, lx->pos - suffix);
-  if (suffix != lx->pos && tok->kind == EDDY_TK_INT && unit != 0)
-    lex_duration(lx, tok, digits_end - start, unit);
-  else if (suffix != lx->pos && unit != 0)
+  if (suffix != lx->pos && tok->kind == EDDY_TK_INT && lex_duration(lx, tok))
+    return;
+  if (suffix != lx->pos && unit != 0)
     fail(lx, tok, start, tok->len, "a duration takes a whole number: write 1500ms, not 1.5s");
   else if (suffix != lx->pos)
     fail(lx, tok, start, tok->len,

@@ -116,7 +116,8 @@ EDDY_TEST(lexer_numbers) {
 EDDY_TEST(lexer_durations) {
   static const struct { const char *text; int64_t us; } cases[] = {
       {"7us", 7}, {"500ms", 500 * EDDY_MSEC}, {"30s", 30 * EDDY_SEC}, {"5m", 5 * EDDY_MIN},
-      {"1h", EDDY_HOUR}, {"2d", 2 * EDDY_DAY}, {"0s", 0},
+      {"1h", EDDY_HOUR}, {"2d", 2 * EDDY_DAY}, {"0s", 0}, {"1h30m", 90 * EDDY_MIN},
+      {"1m30s500ms", 90 * EDDY_SEC + 500 * EDDY_MSEC}, {"2d1us", 2 * EDDY_DAY + 1},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     eddy_tok_t t = first(cases[i].text, NULL, 0);
@@ -142,6 +143,11 @@ EDDY_TEST(lexer_number_errors) {
   ASSERT_STR_EQ("number out of range", err);
   ASSERT_EQ(EDDY_TK_ERROR, first("9999999999999999999d", err, sizeof(err)).kind);
   ASSERT_STR_EQ("duration too large", err);
+  ASSERT_EQ(EDDY_TK_ERROR, first("106751991d24h", err, sizeof(err)).kind);
+  ASSERT_STR_EQ("duration too large", err);
+  ASSERT_EQ(EDDY_TK_ERROR, first("1h30", err, sizeof(err)).kind);
+  ASSERT_STR_EQ("invalid number '1h30' (durations end in us, ms, s, m, h or d)", err);
+  ASSERT_EQ(EDDY_TK_ERROR, first("1hm", err, sizeof(err)).kind);
   EDDY_ASSERT_NO_LEAKS();
 }
 
