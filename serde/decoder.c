@@ -328,9 +328,9 @@ int eddy_decoder_decode(eddy_decoder_t *d, const void *payload, size_t len, eddy
   }
   if (payload == NULL || len == 0)
     return EDDY_ENOENT; /* a tombstone */
-  if (spec->format == EDDY_FMT_DEBEZIUM_JSON) {
-    c.debezium = true;
-    return eddy__decode_debezium(&c);
-  }
-  return decode_plain_json(&c);
+  c.debezium = spec->format == EDDY_FMT_DEBEZIUM_JSON;
+  int rc = c.debezium ? eddy__decode_debezium(&c) : decode_plain_json(&c);
+  if (rc == EDDY_ENOMEM) /* the arena could not grow */
+    return eddy_error_set(err, EDDY_ENOMEM, "out of memory decoding a record");
+  return rc;
 }

@@ -33,7 +33,11 @@ void eddy_decoder_destroy(eddy_decoder_t *d);
  * @returns 0; EDDY_ENOENT for a tombstone (NULL/empty payload of a Debezium
  *          source); EDDY_EDECODE with a reason in *err ("after.amount:
  *          expected decimal, got string \"abc\"", "invalid JSON at byte 17:
- *          ...", "not valid UTF-8 at byte 9").
+ *          ...", "not valid UTF-8 at byte 9"); EDDY_ENOMEM when \p arena
+ *          cannot grow. A null or empty json payload, or JSON null, is also
+ *          EDDY_ENOENT; a string source's empty payload is an empty string.
+ *          After an error, vals[] holds nothing useful. docs/debezium.md
+ *          describes what is accepted.
  * @locality the stream thread that owns the decoder
  */
 int eddy_decoder_decode(eddy_decoder_t *d, const void *payload, size_t len, eddy_value_t *vals,

@@ -307,3 +307,34 @@ EDDY_TEST(every_truncation_of_an_event_is_an_error) {
   free(json);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+EDDY_TEST(decode_reports_arena_exhaustion) {
+  static const eddy_field_t f[] = {{"s", T_STR}};
+  fx_t fx;
+  fx_open(&fx, EDDY_FMT_JSON, f, 1);
+  char *json = repeat("{\"s\":\"\\n", 'z', 100000, "\"}"); /* escaped: copied into the arena */
+  size_t len = strlen(json);
+  bool failed = false;
+  for (long nth = 1; nth < 10; nth++) {
+    eddy_arena_t *arena = eddy_arena_new(64);
+    eddy_error_t *err = NULL;
+    eddy_alloc_fail_after(nth);
+    int rc = eddy_decoder_decode(fx.dec, json, len, fx.vals, arena, &err);
+    eddy_alloc_fail_after(0);
+    if (rc == 0) {
+      ASSERT_EQ(100001, fx.vals[0].len);
+      ASSERT_EQ('\n', fx.vals[0].u.s[0]);
+      eddy_arena_destroy(arena);
+      break;
+    }
+    failed = true;
+    ASSERT_EQ(EDDY_ENOMEM, rc);
+    ASSERT_STR_EQ("out of memory decoding a record", err->msg);
+    eddy_error_destroy(err);
+    eddy_arena_destroy(arena);
+  }
+  ASSERT_TRUE(failed);
+  free(json);
+  fx_close(&fx);
+  EDDY_ASSERT_NO_LEAKS();
+}
