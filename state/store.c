@@ -353,7 +353,12 @@ int eddy__store_write(eddy_store_t *st, eddy_slice_t raw, const eddy_slice_t *va
                       eddy_error_t **err) {
   bool created;
   eddy__sl_node_t *n = eddy__sl_upsert(&st->cache, raw, &created);
-  if (n == NULL || eddy__sl_set_value(&st->cache, n, value ? *value : eddy_slice(NULL, 0)) != 0)
+  if (n != NULL && eddy__sl_set_value(&st->cache, n, value ? *value : eddy_slice(NULL, 0)) != 0) {
+    if (created)  /* a node without its value would read as an empty value */
+      eddy__sl_remove(&st->cache, raw);
+    n = NULL;
+  }
+  if (n == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "store '%s': out of memory", st->name);
   n->flags = (uint8_t)(EDDY__CACHE_DIRTY | (value ? 0 : EDDY__CACHE_TOMBSTONE));
   n->time = st->time;
@@ -361,9 +366,12 @@ int eddy__store_write(eddy_store_t *st, eddy_slice_t raw, const eddy_slice_t *va
     st->stats.puts++;
   else
     st->stats.deletes++;
-  if (st->cache.bytes > cache_limit(st) && st->iter_cnt == 0)
-    return evict(st, err);
-  return 0;
+  if (st->cache.bytes <= cache_limit(st) || st->iter_cnt > 0)
+    return 0;
+  /* committed entries can go for free; flushed ones wait for their commit */
+  if (st->ops->batch_count(st->pending) == 0)
+    eddy__sl_remove_range(&st->cache, eddy_slice(NULL, 0), NULL, is_dirty_node);
+  return st->cache.bytes > cache_limit(st) ? evict(st, err) : 0;
 }
 
 int eddy__store_read(eddy_store_t *st, eddy_slice_t raw, eddy_slice_t *value,

@@ -228,3 +228,36 @@ EDDY_TEST(cache_flush_reports_changelog_error) {
   eddy_store_close(st);
   teardown();
 }
+
+EDDY_TEST(cache_drops_committed_entries_before_evicting) {
+  setup();
+  static log_t log;
+  memset(&log, 0, sizeof(log));
+  eddy_store_t *st = open_store(EDDY_STORE_ROCKSDB, "drop", 8192, &log);
+  char k[16];
+  for (int i = 0; i < 160; i++) {
+    snprintf(k, sizeof(k), "key%03d", i);
+    ASSERT_OK(eddy_store_put(st, S(k), S("value"), NULL));
+    if (i == 79) {  /* the first half is committed and stays cached */
+      ASSERT_OK(eddy_store_flush(st, NULL));
+      ASSERT_OK(eddy_store_commit(st, 1, NULL));
+      eddy_store_stats_t s;
+      eddy_store_stats(st, &s);
+      ASSERT_EQ(80, s.cache_entries);
+    }
+  }
+  eddy_store_stats_t s;
+  eddy_store_stats(st, &s);
+  ASSERT_EQ(0, s.evictions);  /* room was made by dropping committed entries */
+  ASSERT_FALSE(eddy_store_dirty(st));
+  ASSERT_EQ(80, log.cnt);     /* only the first half went to the changelog so far */
+  ASSERT_TRUE(s.cache_entries < 160);
+  for (int i = 0; i < 160; i++) {
+    eddy_slice_t v;
+    snprintf(k, sizeof(k), "key%03d", i);
+    ASSERT_OK(eddy_store_get(st, S(k), &v, NULL));
+    ASSERT_MEM_EQ("value", v.p, v.len);
+  }
+  eddy_store_close(st);
+  teardown();
+}
