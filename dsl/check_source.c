@@ -127,7 +127,7 @@ static void check_event_time(eddy_checker_t *ck, eddy_ast_source_t *src, eddy_ro
   if (e->type.kind == EDDY_T_INT)
     eddy__dsl_fail(ck->c, EDDY_ETYPE, e->off, e->len,
                    "event-time must be a timestamp, got int (declare the column as "
-                   "timestamp(3) to read epoch milliseconds)");
+                   "timestamp(3), or write to_timestamp(x), for epoch milliseconds)");
   if (e->type.kind != EDDY_T_TIMESTAMP && e->type.kind != EDDY_T_ANY)
     eddy__dsl_fail(ck->c, EDDY_ETYPE, e->off, e->len, "event-time must be a timestamp, got %s",
                    eddy__type_name(ck->c, &e->type));
