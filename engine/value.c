@@ -143,7 +143,8 @@ static int cmp_num(const eddy_value_t *a, const eddy_value_t *b) {
 }
 
 static int cmp_mem(const void *a, uint32_t la, const void *b, uint32_t lb) {
-  int c = memcmp(a, b, la < lb ? la : lb);
+  uint32_t n = la < lb ? la : lb;
+  int c = n > 0 ? memcmp(a, b, n) : 0; /* an empty value may have a NULL pointer */
   if (c != 0)
     return c < 0 ? -1 : 1;
   return (la > lb) - (la < lb);
@@ -190,7 +191,7 @@ int eddy_value_cmp(const eddy_value_t *a, const eddy_value_t *b) {
 bool eddy_value_eq(const eddy_value_t *a, const eddy_value_t *b) {
   if (a->kind == b->kind) { /* fast paths for the usual grouping keys */
     if (a->kind == EDDY_T_STRING)
-      return a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+      return a->len == b->len && (a->len == 0 || memcmp(a->u.s, b->u.s, a->len) == 0);
     if (a->kind == EDDY_T_INT)
       return a->u.i == b->u.i;
   }

@@ -96,7 +96,9 @@ static int format_at(const eddy_value_t *v, const eddy_type_t *type, eddy_buf_t 
     return n < 0 ? n : eddy_buf_append(out, buf, (size_t)n);
   case EDDY_T_DOUBLE: return format_double(v->u.d, out);
   case EDDY_T_STRING:
-    return nested ? format_quoted(v->u.s, v->len, out) : eddy_buf_append(out, v->u.s, v->len);
+    if (nested)
+      return format_quoted(v->u.s, v->len, out);
+    return v->len > 0 ? eddy_buf_append(out, v->u.s, v->len) : 0; /* (NULL, 0) is empty */
   case EDDY_T_BYTES: return format_base64(v->u.bytes, v->len, out);
   case EDDY_T_TIMESTAMP:
   case EDDY_T_DURATION:

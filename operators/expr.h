@@ -90,6 +90,9 @@ const eddy_func_t *const *eddy_func_all(void);
 /* ---- additions ---------------------------------------------------------- */
 
 /*
+ * Messages: eddy_func_t.check writes messages that start with the function's
+ * name ("round: digits must be int, got string").
+ *
  * Invariant kept by the evaluator: a value computed for a node whose type
  * is not ANY is null or has exactly that kind (and, for decimals, that
  * scale). Mixed numeric operands (int + decimal, decimal < double) need no
@@ -110,10 +113,11 @@ int eddy_value_cast(const eddy_value_t *v, const eddy_type_t *to, eddy_arena_t *
 
 /**
  * Whether a value of type \p from may be stored where \p to is expected
- * without an explicit cast (no information lost): same type, null to
- * anything, int to decimal/double, decimal to a decimal with at least as
- * many integer and fraction digits, decimal to double, anything to or from
- * ANY.
+ * without an explicit cast: same type, null to anything, int or decimal to
+ * double, int to any decimal, decimal to a decimal with at least as many
+ * fraction digits, anything to or from ANY. (Fraction digits are never
+ * dropped silently; integer digits that do not fit are EDDY_EOVERFLOW when
+ * the value is converted with eddy_value_cast().)
  */
 bool eddy_expr_assignable(const eddy_type_t *from, const eddy_type_t *to);
 

@@ -190,8 +190,10 @@ static int concat2(const eddy_value_t *a, const eddy_value_t *b, eddy_arena_t *a
   char *p = eddy_arena_alloc(arena, n ? n : 1);
   if (p == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory concatenating strings");
-  memcpy(p, a->u.s, a->len);
-  memcpy(p + a->len, b->u.s, b->len);
+  if (a->len > 0)
+    memcpy(p, a->u.s, a->len);
+  if (b->len > 0)
+    memcpy(p + a->len, b->u.s, b->len);
   *out = eddy_string(p, n);
   return 0;
 }

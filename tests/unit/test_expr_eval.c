@@ -410,3 +410,34 @@ EDDY_TEST(eval_header_reads_kafka_headers) {
   xb_end();
   EDDY_ASSERT_NO_LEAKS();
 }
+
+/* Decoders may hand out empty strings as (NULL, 0): every path accepts them. */
+EDDY_TEST(eval_empty_strings_with_null_pointer) {
+  xb_begin();
+  eddy_field_t f[1] = {{"s", T(EDDY_T_STRING)}};
+  eddy_fields_t layout = {1, f};
+  eddy_value_t vals[1] = {eddy_string(NULL, 0)};
+  xb_rows[0].layout = &layout;
+  xb_rows[0].vals = vals;
+  eddy_expr_t *s = X_field(0, 0, f[0].type);
+  ASSERT_STR_EQ("bool:true", xb_eval(X_bin(EDDY_X_EQ, s, X_str(""))));
+  ASSERT_STR_EQ("bool:true", xb_eval(X_bin(EDDY_X_LT, s, X_str("a"))));
+  ASSERT_STR_EQ("string:a", xb_eval(X_bin(ADD, s, X_str("a"))));
+  ASSERT_STR_EQ("string:", xb_eval(X_bin(ADD, s, s)));
+  ASSERT_STR_EQ("string:x", xb_eval(X_call("concat", 3, s, X_str("x"), s)));
+  ASSERT_STR_EQ("bool:true", xb_eval(X_call("starts_with", 2, X_str("abc"), s)));
+  ASSERT_STR_EQ("bool:true", xb_eval(X_call("ends_with", 2, s, s)));
+  ASSERT_STR_EQ("bool:true", xb_eval(X_call("contains", 2, s, s)));
+  ASSERT_STR_EQ("int:0", xb_eval(X_call("length", 1, s)));
+  ASSERT_STR_EQ("string:", xb_eval(X_call("upper", 1, s)));
+  ASSERT_STR_EQ("string:", xb_eval(X_call("trim", 1, s)));
+  ASSERT_STR_EQ("string:", xb_eval(X_call("substr", 2, s, X_int(1))));
+  ASSERT_STR_EQ("string:", xb_eval(X_call("replace", 3, s, X_str("a"), X_str("b"))));
+  ASSERT_STR_EQ("bytes:", xb_eval(X_cast(s, T(EDDY_T_BYTES))));
+  ASSERT_STR_EQ("ERR EINVAL: cannot cast '' to int (invalid)", xb_eval(X_cast(s, T(EDDY_T_INT))));
+  eddy_value_t a = eddy_string(NULL, 0), b = eddy_string("", 0);
+  ASSERT_TRUE(eddy_value_eq(&a, &b));
+  ASSERT_EQ(eddy_value_hash(&a, 0), eddy_value_hash(&b, 0));
+  xb_end();
+  EDDY_ASSERT_NO_LEAKS();
+}
