@@ -266,4 +266,25 @@ int eddy__sr_check(eddy__sr_registry_t *r, const char *subject, int version,
                    const eddy_sr_schema_t *candidate, bool *compatible, eddy_sr_msgs_t *why,
                    eddy__sr_status_t *st);
 
+/* ---- client side ---------------------------------------------------------------------- */
+
+/** A blocking HTTP/1.1 connection to one of several registry base URLs. */
+typedef struct eddy__sr_conn_s eddy__sr_conn_t;
+
+/** \p urls: comma-separated "http://host:port[/prefix]". @returns 0 or EDDY_ECONFIG. */
+int eddy__sr_conn_new(eddy__sr_conn_t **out, const char *urls, int timeout_ms,
+                      eddy_error_t **err);
+void eddy__sr_conn_destroy(eddy__sr_conn_t *c);
+/**
+ * Send one request (\p body NULL: none) and read the response.
+ * @returns 0 with *status and \p resp filled, or EDDY_EIO / EDDY_ETIMEOUT
+ *          (retriable) when no base URL answered.
+ */
+int eddy__sr_conn_request(eddy__sr_conn_t *c, const char *method, const char *path,
+                          const char *body, int *status, eddy_buf_t *resp, eddy_error_t **err);
+
+/** avro-c's parse of \p json (the avro_strerror() boundary). */
+struct avro_obj_t;
+int eddy__sr_avro_parse(const char *json, struct avro_obj_t **out, eddy_error_t **err);
+
 #endif
