@@ -166,20 +166,32 @@ static int checked(eddy_i128 r, eddy_i128 *out) {
   return 0;
 }
 
+/* Two values below 10^38 can sum past 2^127 (1.7e38): check the machine
+ * add as well as the 38-digit limit. */
+static int add_checked(eddy_i128 a, eddy_i128 b, eddy_i128 *out) {
+  eddy_i128 r;
+  if (__builtin_add_overflow(a, b, &r))
+    return EDDY_EOVERFLOW;
+  return checked(r, out);
+}
+
 int eddy_decimal_add(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
                      uint8_t *scale) {
-  if (sa == sb && mag(a) < LIMIT && mag(b) < LIMIT) { /* the common case: sums */
+  if (sa == sb) { /* the common case: sums of one column */
     *scale = sa;
-    return checked(a + b, out);
+    return add_checked(a, b, out);
   }
   int rc = align(&a, sa, &b, sb, scale);
-  return rc != 0 ? rc : checked(a + b, out);
+  return rc != 0 ? rc : add_checked(a, b, out);
 }
 
 int eddy_decimal_sub(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
                      uint8_t *scale) {
   int rc = align(&a, sa, &b, sb, scale);
-  return rc != 0 ? rc : checked(a - b, out);
+  eddy_i128 r;
+  if (rc == 0 && __builtin_sub_overflow(a, b, &r))
+    rc = EDDY_EOVERFLOW;
+  return rc != 0 ? rc : checked(r, out);
 }
 
 int eddy_decimal_mul(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, uint8_t scale,
