@@ -291,23 +291,16 @@ static _Noreturn void unknown_function(eddy_scope_t *s, const eddy_expr_t *e) {
   fail(s, e, "unknown function '%s'%s", name, *hint ? hint : " (see docs/functions.md)");
 }
 
+/* Name lookup (with suggestions) is ours; argument rules, result types and
+ * constant-argument checks (round's digits, date_trunc's unit) belong to the
+ * function library, so the evaluator sees exactly the types it expects. */
 static eddy_expr_t *check_call(eddy_scope_t *s, eddy_expr_t *e) {
-  const eddy_func_t *fn = eddy_func_lookup(e->u.call.name);
-  if (fn == NULL)
+  if (eddy_func_lookup(e->u.call.name) == NULL)
     unknown_function(s, e);
-  uint32_t argc = e->u.call.argc;
-  if ((int)argc < fn->min_args || (fn->max_args >= 0 && (int)argc > fn->max_args))
-    fail(s, e, "wrong number of arguments to %s: expected %s",
-         e->u.call.name, fn->synopsis ? fn->synopsis : "a different count");
-  eddy_type_t *types = eddy__dsl_array(s->ck->c, argc, sizeof(eddy_type_t));
-  for (uint32_t i = 0; i < argc; i++) {
+  for (uint32_t i = 0; i < e->u.call.argc; i++)
     e->u.call.args[i] = eddy__check_expr(s, e->u.call.args[i]);
-    types[i] = e->u.call.args[i]->type;
-  }
   char why[WHY_SIZE] = "";
-  if (fn->check != NULL)
-    type_or_fail(s, e, fn->check(types, argc, &e->type, why, sizeof(why)), why);
-  e->u.call.fn = fn;
+  type_or_fail(s, e, eddy_expr_check_call(e, why, sizeof(why)), why);
   return e;
 }
 
