@@ -20,7 +20,7 @@ typedef struct {
   int port;                 /* default 8081; 0 picks a free port */
   const char *bootstrap;    /* Kafka bootstrap servers (required) */
   const char *topic;        /* default "_schemas" */
-  int timeout_ms;           /* Kafka operations, default 10000 */
+  int timeout_ms;           /* Kafka write and read-back, default 5000 */
   int init_timeout_ms;      /* reading the topic at start, default 60000 */
   size_t max_body;          /* request body limit, default 16 MiB */
   size_t max_url;           /* request target limit, default 8 KiB */

@@ -31,7 +31,7 @@ static void usage(FILE *out) {
           "  -t, --topic NAME         the schemas topic (default _schemas)\n"
           "  -e, --embedded           start an in-memory Kafka broker in this process\n"
           "                           (prints `bootstrap=...` first); data is lost on exit\n"
-          "      --timeout-ms N       Kafka write/read-back timeout (default 10000)\n"
+          "      --timeout-ms N       Kafka write/read-back timeout (default 5000)\n"
           "      --max-body-bytes N   largest request body accepted (default 16777216)\n"
           "      --log-level LEVEL    debug, info, warn, error (default info)\n"
           "  -h, --help               show this help\n");

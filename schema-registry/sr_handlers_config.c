@@ -99,7 +99,7 @@ void eddy__sr_h_config_put(eddy__sr_ctx_t *c) {
 void eddy__sr_h_config_delete(eddy__sr_ctx_t *c) {
   const char *subject = subject_seg(c);
   eddy__sr_status_t st = {0};
-  if (eddy__sr_registry_sync(c->reg, &st) != 0) {
+  if (eddy__sr_registry_sync(c->reg, 0, &st) != 0) {
     eddy__sr_reply_status(c, &st);
     return;
   }
@@ -152,7 +152,7 @@ void eddy__sr_h_mode_put(eddy__sr_ctx_t *c) {
 void eddy__sr_h_mode_delete(eddy__sr_ctx_t *c) {
   const char *subject = subject_seg(c);
   eddy__sr_status_t st = {0};
-  if (eddy__sr_registry_sync(c->reg, &st) != 0) {
+  if (eddy__sr_registry_sync(c->reg, 0, &st) != 0) {
     eddy__sr_reply_status(c, &st);
     return;
   }

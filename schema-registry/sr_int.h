@@ -213,8 +213,11 @@ int eddy__sr_registry_new(eddy__sr_registry_t **out, eddy__sr_log_t *log,
                           const eddy__sr_registry_conf_t *conf, eddy_error_t **err);
 void eddy__sr_registry_destroy(eddy__sr_registry_t *r);
 eddy__sr_store_t *eddy__sr_registry_store(eddy__sr_registry_t *r);
-/** Read the log to its end (start-up, and before answering "not found"). */
-int eddy__sr_registry_sync(eddy__sr_registry_t *r, eddy__sr_status_t *st);
+/**
+ * Read the log to its end (before a write, and before answering "not
+ * found"), within \p timeout_ms (<= 0: the registry's timeout).
+ */
+int eddy__sr_registry_sync(eddy__sr_registry_t *r, int timeout_ms, eddy__sr_status_t *st);
 /** Read the log to its end within \p timeout_ms (start-up). */
 int eddy__sr_registry_load(eddy__sr_registry_t *r, int timeout_ms, eddy_error_t **err);
 /** Apply new records without blocking (called from a timer). */

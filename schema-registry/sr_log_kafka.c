@@ -4,7 +4,9 @@
  * The only file of the registry that sees rd_kafka_resp_err_t.
  *
  * "The log's end" is the partition's high watermark, asked for with
- * ListOffsets; the reader has caught up when its next offset reaches it.
+ * ListOffsets on the producer's connection (the reader's connection may have
+ * a long-polling Fetch in flight ahead of it); the reader has caught up when
+ * its next offset reaches it.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -78,7 +80,7 @@ static rd_kafka_t *new_client(kafka_log_t *l, const char *bootstrap, rd_kafka_ty
     rc = set(conf, "group.id", "eddy-registry-reader", err) ||
          set(conf, "enable.auto.commit", "false", err) ||
          set(conf, "enable.partition.eof", "true", err) ||
-         set(conf, "fetch.wait.max.ms", "20", err);
+         set(conf, "fetch.wait.max.ms", "10", err);
   if (rc != 0) {
     rd_kafka_conf_destroy(conf);
     return NULL;
@@ -228,7 +230,7 @@ static int kafka_sync(eddy__sr_log_t *log, eddy__sr_store_t *st, int timeout_ms,
   kafka_log_t *l = (kafka_log_t *)log;
   int64_t lo = 0, hi = 0;
   rd_kafka_resp_err_t e =
-      rd_kafka_query_watermark_offsets(l->consumer, l->topic, 0, &lo, &hi, timeout_ms);
+      rd_kafka_query_watermark_offsets(l->producer, l->topic, 0, &lo, &hi, timeout_ms);
   if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
     return 0;   /* not created yet: nothing to read */
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)

@@ -75,9 +75,11 @@ static int store_error(eddy__sr_status_t *st, eddy_error_t *err) {
   return code;
 }
 
-int eddy__sr_registry_sync(eddy__sr_registry_t *r, eddy__sr_status_t *st) {
+int eddy__sr_registry_sync(eddy__sr_registry_t *r, int timeout_ms, eddy__sr_status_t *st) {
   eddy_error_t *err = NULL;
-  if (r->log->ops->sync(r->log, r->store, r->conf.timeout_ms, &err) != 0)
+  if (timeout_ms <= 0 || timeout_ms > r->conf.timeout_ms)
+    timeout_ms = r->conf.timeout_ms;
+  if (r->log->ops->sync(r->log, r->store, timeout_ms, &err) != 0)
     return store_error(st, err);
   return 0;
 }
@@ -306,7 +308,7 @@ static int register_once(eddy__sr_registry_t *r, const char *subject, const eddy
                          const eddy__sr_register_t *req, plan_t *p, bool *won,
                          eddy_sr_msgs_t *why, eddy__sr_status_t *st) {
   *won = false;
-  if (eddy__sr_registry_sync(r, st) != 0 || eddy__sr_registry_writable(r, subject, st) != 0 ||
+  if (eddy__sr_registry_sync(r, 0, st) != 0 || eddy__sr_registry_writable(r, subject, st) != 0 ||
       plan(r, subject, cand, req, p, why, st) != 0)
     return st->code;
   if (p->exists) {

@@ -10,7 +10,7 @@
 #include "schema-registry/sr_int.h"
 
 static int sync(eddy__sr_registry_t *r, eddy__sr_status_t *st) {
-  return eddy__sr_registry_sync(r, st);
+  return eddy__sr_registry_sync(r, 0, st);
 }
 
 static eddy__sr_store_t *store(eddy__sr_registry_t *r) { return eddy__sr_registry_store(r); }

@@ -17,6 +17,10 @@
 
 #include "schema-registry/sr_schema_int.h"
 
+/* Bound on the log read before answering "not found", so reads stay quick
+   while Kafka is unreachable. */
+#define READ_SYNC_MS 1000
+
 typedef struct {
   const char *method;
   const char *pattern[EDDY_SR_MAX_SEGMENTS];   /* "*" matches one segment */
@@ -235,7 +239,7 @@ void eddy__sr_handle(void *opaque, const eddy__sr_http_req_t *req, eddy__sr_http
     r->fn(&c);
     if (r->read && resp->status == 404) {
       eddy__sr_status_t st = {0};
-      if (eddy__sr_registry_sync(c.reg, &st) == 0) {
+      if (eddy__sr_registry_sync(c.reg, READ_SYNC_MS, &st) == 0) {
         eddy_buf_clear(&resp->body);
         resp->status = 200;
         r->fn(&c);

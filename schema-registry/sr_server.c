@@ -36,7 +36,7 @@ void eddy_sr_server_conf_init(eddy_sr_server_conf_t *conf) {
       .host = "127.0.0.1",
       .port = 8081,
       .topic = "_schemas",
-      .timeout_ms = 10000,
+      .timeout_ms = 5000,
       .init_timeout_ms = 60000,
       .max_body = 16u << 20,
       .max_url = 8192,

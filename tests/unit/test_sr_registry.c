@@ -194,7 +194,7 @@ EDDY_TEST(registry_concurrent_writers_same_subject) {
   eddy__sr_status_t st = {0};
   ASSERT_OK(eddy__sr_set_config(f.reg[0], NULL, "NONE", &st));
   competitor_t c = {&f, "s", REC(B_STR)};
-  ASSERT_OK(eddy__sr_registry_sync(f.reg[1], &st));
+  ASSERT_OK(eddy__sr_registry_sync(f.reg[1], 0, &st));
   eddy__sr_mem_shared_hook(f.log, compete, &c);
   expect_registered(f.reg[0], "s", REC(A_INT), 2, 2);
   eddy__sr_registry_poll(f.reg[1]);
@@ -212,7 +212,7 @@ EDDY_TEST(registry_concurrent_writers_same_id) {
   setup(&f);
   eddy__sr_status_t st = {0};
   competitor_t c = {&f, "other", REC(B_STR)};
-  ASSERT_OK(eddy__sr_registry_sync(f.reg[1], &st));
+  ASSERT_OK(eddy__sr_registry_sync(f.reg[1], 0, &st));
   eddy__sr_mem_shared_hook(f.log, compete, &c);
   expect_registered(f.reg[0], "s", REC(A_INT), 2, 1);
   eddy__sr_registry_poll(f.reg[1]);
@@ -271,5 +271,42 @@ EDDY_TEST(records_match_confluent_layout) {
   ASSERT_STR_EQ("{\"keytype\":\"CONFIG\",\"subject\":\"s\",\"magic\":0}", r.key);
   ASSERT_TRUE(r.value == NULL);
   eddy__sr_record_clear(&r);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(registry_modes) {
+  fixture_t f;
+  setup(&f);
+  eddy__sr_status_t st = {0};
+  int id = 0, version = 0, deleted = 0;
+  expect_registered(f.reg[0], "s", REC(A_INT), 1, 1);
+  ASSERT_EQ(42204, eddy__sr_set_mode(f.reg[0], NULL, "FAST", &st));
+  ASSERT_OK(eddy__sr_set_mode(f.reg[0], NULL, "READONLY", &st));
+  ASSERT_EQ(42205, reg(f.reg[1], "s", REC(B_STR), &id, &version, &st));
+  ASSERT_EQ(42205, eddy__sr_delete_version(f.reg[1], "s", 1, false, &deleted, &st));
+  /* a subject-level mode overrides the global one */
+  ASSERT_OK(eddy__sr_set_mode(f.reg[1], "s", "READWRITE", &st));
+  ASSERT_OK(eddy__sr_set_config(f.reg[1], "s", "NONE", &st));
+  expect_registered(f.reg[1], "s", REC(B_STR), 2, 2);
+  ASSERT_EQ(42205, reg(f.reg[1], "t", REC(B_STR), &id, &version, &st));
+  ASSERT_OK(eddy__sr_set_mode(f.reg[1], "s", NULL, &st));
+  ASSERT_EQ(40409, eddy__sr_set_mode(f.reg[1], "s", NULL, &st));
+  /* IMPORT: the client chooses id and version, no compatibility check */
+  ASSERT_OK(eddy__sr_set_mode(f.reg[0], NULL, "IMPORT", &st));
+  eddy__sr_register_t req = {.schema = REC(A_INT "," B_STR), .id = 100, .version = 7};
+  req.schema_len = strlen(req.schema);
+  eddy_sr_msgs_t why = {0};
+  ASSERT_OK(eddy__sr_register(f.reg[0], "imported", &req, &id, &version, &why, &st));
+  ASSERT_EQ(100, id);
+  ASSERT_EQ(7, version);
+  req.schema = REC(B_STR);   /* id 100 is taken by another schema */
+  req.schema_len = strlen(req.schema);
+  req.version = 8;
+  ASSERT_EQ(42207, eddy__sr_register(f.reg[0], "imported", &req, &id, &version, &why, &st));
+  ASSERT_OK(eddy__sr_set_mode(f.reg[0], NULL, "READWRITE", &st));
+  /* ids continue after the imported one */
+  expect_registered(f.reg[0], "u", "\"string\"", 101, 1);
+  eddy_sr_msgs_free(&why);
+  teardown(&f);
   EDDY_ASSERT_NO_LEAKS();
 }
