@@ -96,6 +96,13 @@ static bool mul_u64(u256 *x, uint64_t f) {
 static bool fits_128(const u256 *x) { return x->w[2] == 0 && x->w[3] == 0; }
 static u128 low_128(const u256 *x) { return ((u128)x->w[1] << 64) | x->w[0]; }
 
+static int cmp_u256(const u256 *a, const u256 *b) {
+  for (int i = 3; i >= 0; i--)
+    if (a->w[i] != b->w[i])
+      return a->w[i] < b->w[i] ? -1 : 1;
+  return 0;
+}
+
 /* x / 10^k rounded half away from zero (k >= 1). */
 static void div_pow10_round(u256 *x, unsigned k) {
   unsigned left = k - 1;
@@ -175,23 +182,56 @@ static int add_checked(eddy_i128 a, eddy_i128 b, eddy_i128 *out) {
   return checked(r, out);
 }
 
+static void sub_u256(u256 *x, const u256 *y) { /* x -= y, x >= y */
+  uint64_t borrow = 0;
+  for (int i = 0; i < 4; i++) {
+    uint64_t yi = y->w[i] + borrow;
+    borrow = (yi < borrow) || (x->w[i] < yi);
+    x->w[i] -= yi;
+  }
+}
+
+/* a + b when aligning the scales overflows 38 digits: exact in 256 bits,
+ * since opposite signs may still cancel into a result that fits. */
+static int add_wide(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
+                    uint8_t *scale) {
+  uint8_t s = sa > sb ? sa : sb;
+  if (s > 38)
+    return EDDY_EOVERFLOW;
+  u256 x = mul_128(mag(a), pow10_tab[s - sa]), y = mul_128(mag(b), pow10_tab[s - sb]);
+  *scale = s;
+  if ((a < 0) == (b < 0) || a == 0 || b == 0)
+    return EDDY_EOVERFLOW; /* the larger operand alone needs more than 38 digits */
+  bool neg = cmp_u256(&x, &y) >= 0 ? a < 0 : b < 0;
+  if (cmp_u256(&x, &y) >= 0) {
+    sub_u256(&x, &y);
+  } else {
+    sub_u256(&y, &x);
+    x = y;
+  }
+  if (!fits_128(&x) || low_128(&x) >= LIMIT)
+    return EDDY_EOVERFLOW;
+  *out = with_sign(low_128(&x), neg);
+  return 0;
+}
+
 int eddy_decimal_add(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
                      uint8_t *scale) {
   if (sa == sb) { /* the common case: sums of one column */
     *scale = sa;
     return add_checked(a, b, out);
   }
-  int rc = align(&a, sa, &b, sb, scale);
-  return rc != 0 ? rc : add_checked(a, b, out);
+  eddy_i128 x = a, y = b;
+  if (align(&x, sa, &y, sb, scale) != 0)
+    return add_wide(a, sa, b, sb, out, scale);
+  return add_checked(x, y, out);
 }
 
 int eddy_decimal_sub(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
                      uint8_t *scale) {
-  int rc = align(&a, sa, &b, sb, scale);
-  eddy_i128 r;
-  if (rc == 0 && __builtin_sub_overflow(a, b, &r))
-    rc = EDDY_EOVERFLOW;
-  return rc != 0 ? rc : checked(r, out);
+  if (mag(b) >= LIMIT) /* keeps -b exact below */
+    return EDDY_EOVERFLOW;
+  return eddy_decimal_add(a, sa, -b, sb, out, scale);
 }
 
 int eddy_decimal_mul(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, uint8_t scale,
@@ -248,9 +288,9 @@ static int div_scaled_up(u128 n, u128 d, unsigned e, u128 *q_out) {
   if (q >= LIMIT)
     return EDDY_EOVERFLOW;
   for (unsigned i = 0; i < e; i++) {
-    q = q * 10 + next_digit(&r, d);
-    if (q >= LIMIT)
+    if (q >= pow10_tab[37]) /* q * 10 would reach 10^38 (and could wrap 128 bits) */
       return EDDY_EOVERFLOW;
+    q = q * 10 + next_digit(&r, d);
   }
   q += next_digit(&r, d) >= 5;
   *q_out = q;
@@ -285,15 +325,37 @@ int eddy_decimal_div(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, uint8_t s
   return 0;
 }
 
+/* x mod m for a 256-bit x and m < 2^127, one bit at a time (r < m, so r<<1 fits). */
+static u128 mod_u256(const u256 *x, u128 m) {
+  u128 r = 0;
+  for (int bit = 255; bit >= 0; bit--) {
+    r = (r << 1) | ((x->w[bit / 64] >> (bit % 64)) & 1);
+    if (r >= m)
+      r -= m;
+  }
+  return r;
+}
+
+/* The result has the dividend's sign and is smaller than both operands, so
+ * it fits whenever they do, even when aligning their scales would not. */
 int eddy_decimal_mod(eddy_i128 a, uint8_t sa, eddy_i128 b, uint8_t sb, eddy_i128 *out,
                      uint8_t *scale) {
-  int rc = align(&a, sa, &b, sb, scale);
-  if (rc != 0)
-    return rc;
   if (b == 0)
     return EDDY_EDIVZERO;
-  *out = with_sign(mag(a) % mag(b), a < 0);
-  return 0;
+  uint8_t s = sa > sb ? sa : sb;
+  if (s > 38 || mag(a) >= LIMIT || mag(b) >= LIMIT)
+    return EDDY_EOVERFLOW;
+  u256 x = mul_128(mag(a), pow10_tab[s - sa]), y = mul_128(mag(b), pow10_tab[s - sb]);
+  u128 r;
+  if (cmp_u256(&x, &y) < 0)
+    r = low_128(&x); /* |a| < |b|: a itself, which then fits at scale s */
+  else if (fits_128(&x))
+    r = low_128(&x) % low_128(&y);
+  else
+    r = mod_u256(&x, low_128(&y)); /* y <= x; y is |b| unscaled or below x < 2^128 */
+  *scale = s;
+  *out = with_sign(r, a < 0);
+  return r >= LIMIT ? EDDY_EOVERFLOW : 0;
 }
 
 int eddy_decimal_to_int(eddy_i128 v, uint8_t scale, int64_t *out) {
@@ -361,13 +423,6 @@ static bool shl_u256(u256 *x, unsigned k) { /* @returns false when bits fall off
     x->w[0] <<= k;
   }
   return true;
-}
-
-static int cmp_u256(const u256 *a, const u256 *b) {
-  for (int i = 3; i >= 0; i--)
-    if (a->w[i] != b->w[i])
-      return a->w[i] < b->w[i] ? -1 : 1;
-  return 0;
 }
 
 /* Compare magnitudes |a|/10^s and m/2^k exactly: |a|*2^k vs m*10^s. */
