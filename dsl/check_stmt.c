@@ -109,6 +109,9 @@ static void check_source_stmt(program_checker_t *pc, eddy_ast_stmt_t *st) {
   check_new_name(ck, &st->name);
   st->def = (int32_t)define(ck, &st->name, &st->source);
   eddy__check_source(ck, (uint32_t)st->def, &st->source);
+  if (st->source.kind != EDDY_SOURCE_STREAM && st->source.key == NULL)
+    eddy__dsl_fail(ck->c, EDDY_ETYPE, st->name.off, st->name.len,
+                   "table '%s' needs a key: add key <expr>", st->name.name);
   if (st->source.kind != EDDY_SOURCE_STREAM)
     eddy__dsl_fail(ck->c, EDDY_ETYPE, st->off, st->name.off - st->off - 1,
                    "tables are not supported yet");
