@@ -128,11 +128,16 @@ static void select_expr(columns_t *cols, const eddy_ast_item_t *it, const char *
 }
 
 static void check_select(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row) {
-  columns_t cols = {.ck = ck, .in = row, .cap = MAX_COLUMNS};
-  cols.fields = eddy__dsl_array(ck->c, MAX_COLUMNS, sizeof(eddy_field_t));
-  cols.exprs = eddy__dsl_array(ck->c, MAX_COLUMNS, sizeof(eddy_expr_t *));
-  cols.prov = eddy__dsl_array(ck->c, MAX_COLUMNS, sizeof(eddy_prov_t *));
-  cols.offs = eddy__dsl_array(ck->c, MAX_COLUMNS, sizeof(uint32_t));
+  uint64_t most = 0;   /* columns the items can produce at most */
+  for (uint32_t k = 0; k < op->item_cnt; k++)
+    most += op->items[k].kind == EDDY_SEL_ALL || op->items[k].kind == EDDY_SEL_PREFIX
+                ? row->layout->cnt : 1;
+  columns_t cols = {.ck = ck, .in = row};
+  cols.cap = most < MAX_COLUMNS ? (uint32_t)most : MAX_COLUMNS;
+  cols.fields = eddy__dsl_array(ck->c, cols.cap, sizeof(eddy_field_t));
+  cols.exprs = eddy__dsl_array(ck->c, cols.cap, sizeof(eddy_expr_t *));
+  cols.prov = eddy__dsl_array(ck->c, cols.cap, sizeof(eddy_prov_t *));
+  cols.offs = eddy__dsl_array(ck->c, cols.cap, sizeof(uint32_t));
   for (uint32_t k = 0; k < op->item_cnt; k++) {
     const eddy_ast_item_t *it = &op->items[k];
     if (it->kind == EDDY_SEL_ALL) {
