@@ -98,9 +98,12 @@ int eddy__fn_round_literal(eddy_expr_t *call, char *why, size_t why_size) {
   if (call->u.call.argc < 2 || x->type.kind != EDDY_T_DECIMAL)
     return 0;
   const eddy_expr_t *d = call->u.call.args[1];
+  bool neg = d->kind == EDDY_X_NEG; /* round(x, -1) may arrive as -(1) */
+  if (neg)
+    d = d->u.un.arg;
   if (d->kind != EDDY_X_LITERAL || d->u.lit.kind != EDDY_T_INT)
     return 0;
-  int64_t digits = d->u.lit.u.i;
+  int64_t digits = neg ? -d->u.lit.u.i : d->u.lit.u.i;
   int scale = digits < 0 ? 0 : digits > x->type.scale ? x->type.scale : (int)digits;
   call->type = rounded_dec(&x->type, scale);
   return 0;

@@ -269,6 +269,10 @@ EDDY_TEST(types_calls_resolve_and_report) {
   char t[64];
   eddy_type_format(&c->type, t, sizeof(t)); /* digits literal 1: one fraction digit kept */
   ASSERT_STR_EQ("decimal(4,1)", t);
+  c = X_call("round", 2, X_dec("12.345"), X_un(EDDY_X_NEG, X_int(1)));
+  eddy_type_format(&c->type, t, sizeof(t)); /* round(x, -1): scale 0 */
+  ASSERT_STR_EQ("decimal(3,0)", t);
+  ASSERT_STR_EQ("decimal:10", xb_eval(c));
   c = X_call_raw("round", 2, X_dec("12.345"), X_str("1"));
   ASSERT_STR_EQ("round: digits must be int, got string", xb_type_error(c));
   c = X_call_raw("round", 3, X_int(1), X_int(1), X_int(1));
