@@ -234,3 +234,25 @@ EDDY_TEST(plan_compile_file_errors_are_diagnostics) {
   eddy_topology_destroy(NULL);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+EDDY_TEST(plan_compile_survives_allocation_failures) {
+  static const char *text = SHOP
+      "paid = orders | where status == \"paid\" | select id, amount, status = lower(status)\n"
+      "paid | merge refunds | to kafka \"paid\" key id\n";
+  int ok = 0, oom = 0;
+  for (long n = 1; n < 400; n++) {
+    eddy_topology_t *topo = NULL;
+    eddy_alloc_fail_after(n);
+    int rc = eddy_topology_compile(&topo, "t.eddy", text, strlen(text), ignore, NULL);
+    eddy_alloc_fail_after(0);
+    if (rc != 0 && rc != EDDY_ENOMEM)
+      eddy_test_fail(__FILE__, __LINE__, "allocation %ld: rc %d", n, rc);
+    ASSERT_TRUE((rc == 0) == (topo != NULL));
+    rc == 0 ? ok++ : oom++;
+    eddy_topology_destroy(topo);
+    ASSERT_EQ(0, eddy_alloc_live());
+  }
+  ASSERT_TRUE(oom > 0);
+  ASSERT_TRUE(ok > 0);   /* past the last allocation every compile succeeds */
+  EDDY_ASSERT_NO_LEAKS();
+}
