@@ -35,6 +35,7 @@ typedef struct {
   int64_t started_ms, logged_ms;
   int64_t total, applied;
   size_t open_cnt;
+  size_t batch_bytes;  /* per job: conf batch_bytes, capped by memory_bytes / jobs */
 } restore_t;
 
 static int64_t now_ms(void) {
@@ -46,8 +47,9 @@ static int64_t now_ms(void) {
 void eddy_restore_conf_init(eddy_restore_conf_t *conf) {
   memset(conf, 0, sizeof(*conf));
   conf->log_interval_ms = 2000;
-  conf->batch_records = 50000;
+  conf->batch_records = 200000;
   conf->batch_bytes = 16u << 20;
+  conf->memory_bytes = 64u << 20;
 }
 
 static int set_conf(rd_kafka_conf_t *c, const char *k, const char *v, eddy_error_t **err) {
@@ -63,8 +65,8 @@ int eddy_restore_consumer_new(rd_kafka_t **out, const char *bootstrap, const cha
       "enable.auto.commit", "false", "enable.auto.offset.store", "false",
       "auto.offset.reset", "earliest", "enable.partition.eof", "true",
       "isolation.level", "read_committed", "fetch.max.bytes", "67108864",
-      "max.partition.fetch.bytes", "16777216", "queued.max.messages.kbytes", "131072",
-      "queued.min.messages", "1000000", "fetch.wait.max.ms", "50",
+      "max.partition.fetch.bytes", "16777216", "queued.max.messages.kbytes", "32768",
+      "queued.min.messages", "100000", "fetch.wait.max.ms", "50",
       "check.crcs", "false", "log_level", "3", NULL};
   char errstr[256];
   *out = NULL;
@@ -247,7 +249,7 @@ static int apply(restore_t *r, rjob_t *rj, const rd_kafka_message_t *m, eddy_err
   rj->job->records++;
   r->applied++;
   if (eddy__restore_batch_count(rj->batch) >= r->conf->batch_records ||
-      eddy__restore_batch_bytes(rj->batch) >= r->conf->batch_bytes) {
+      eddy__restore_batch_bytes(rj->batch) >= r->batch_bytes) {
     rc = write_batch(rj, err);
     if (rc != 0)
       return rc;
@@ -336,6 +338,11 @@ int eddy_restore_run(rd_kafka_t *consumer, eddy_restore_job_t *jobs, size_t job_
   if (!uses_eof(consumer))
     return eddy_error_set(err, EDDY_ECONFIG, "restore consumer needs enable.partition.eof=true");
   restore_t r = {.rk = consumer, .cnt = job_cnt, .conf = conf, .progress = progress};
+  r.batch_bytes = conf->batch_bytes;
+  if (job_cnt > 0 && conf->memory_bytes > 0 && conf->memory_bytes / job_cnt < r.batch_bytes)
+    r.batch_bytes = conf->memory_bytes / job_cnt;
+  if (r.batch_bytes < (64u << 10))
+    r.batch_bytes = 64u << 10;
   r.started_ms = r.logged_ms = now_ms();
   r.jobs = eddy_calloc(job_cnt ? job_cnt : 1, sizeof(*r.jobs));
   if (r.jobs == NULL)

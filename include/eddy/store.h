@@ -451,8 +451,10 @@ typedef struct {
   const eddy_logger_t *logger;    /* progress lines, at most every log_interval_ms */
   int log_interval_ms;            /* default 2000 */
   int timeout_ms;                 /* whole restore; 0 = none */
-  size_t batch_records;           /* records per RocksDB write batch (default 50000) */
-  size_t batch_bytes;             /* or bytes (default 16 MiB) */
+  size_t batch_records;           /* records per write batch (default 200000) */
+  size_t batch_bytes;             /* or staged bytes per batch (default 16 MiB) */
+  size_t memory_bytes;            /* staged bytes of all jobs together (default 64 MiB):
+                                     each job's batch is at most memory_bytes / jobs */
   const atomic_bool *cancel;      /* set to stop early (EDDY_ECANCELED) */
 } eddy_restore_conf_t;
 
