@@ -188,6 +188,9 @@ int eddy__sr_log_mem_open(eddy__sr_log_t **out, eddy__sr_mem_shared_t *shared);
 
 /* ---- registry operations -------------------------------------------------------------- */
 
+/** Largest `_schemas` record written: below Kafka's default message.max.bytes. */
+#define EDDY_SR_MAX_RECORD_BYTES 990000
+
 /** Outcome of an operation: 0, or a Confluent error code and message. */
 typedef struct {
   int code;                 /* 40401, 42201, 409, 50001 ...; 0 = success */

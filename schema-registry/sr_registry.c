@@ -318,6 +318,11 @@ static int register_once(eddy__sr_registry_t *r, const char *subject, const eddy
   const char *canonical = eddy_sr_schema_canonical(cand);
   eddy__sr_record_t rec = {0};
   int rc = eddy__sr_record_schema(&rec, subject, p->version, p->id, canonical, NULL, false);
+  if (rc == 0 && strlen(rec.key) + strlen(rec.value) > EDDY_SR_MAX_RECORD_BYTES) {
+    eddy__sr_record_clear(&rec);
+    return eddy__sr_fail(st, 42209, "Schema too large: its record would exceed %d bytes, "
+                                    "Kafka's default message size limit", EDDY_SR_MAX_RECORD_BYTES);
+  }
   if (write_one(r, &rec, rc, st) != 0)
     return st->code;
   return settle(r, subject, canonical, p, won, st);

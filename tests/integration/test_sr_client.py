@@ -167,6 +167,10 @@ def test_errors(reg):
     expect_error(lambda: c.lookup_schema("orders-value", Schema(PAYMENT, "AVRO")), 404, 40403)
     expect_error(lambda: c.register_schema("x", Schema('{"type":"recrod"}', "AVRO")), 422, 42201)
     expect_error(lambda: c.register_schema("x", Schema('{"type": "object"}', "JSON")), 422, 42201)
+    # larger than a Kafka record may be (the request itself is within limits)
+    huge = avro_record("Huge", [{"name": "f", "type": "string", "doc": "d" * 1200000}])
+    status, body, _ = request(reg, "POST", "/subjects/huge/versions", {"schema": huge})
+    check(status == 422 and body["error_code"] == 42209, "schema too large: %r" % (body,))
 
 
 def main():

@@ -131,6 +131,11 @@ def test_bad_bodies(reg):
     expect(reg, req("PUT", "/config", "{oops"), 422, 42203, "config not json")
     expect(reg, req("PUT", "/config", '{"compatibility": "SIDEWAYS"}'), 422, 42203, "bad level")
     expect(reg, req("PUT", "/mode", '{"mode": "FAST"}'), 422, 42204, "bad mode")
+    expect(reg, req("POST", "/subjects/x/versions", "[" * 50000), 422, 42201, "deep JSON body")
+    deep = '{"type":"array","items":' * 300 + '"int"' + "}" * 300
+    _, body = expect(reg, req("POST", "/subjects/x/versions", json.dumps({"schema": deep})), 422,
+                     42201, "deeply nested schema")
+    check("nested too deeply" in body, body)
     _, body = expect(reg, req("POST", "/subjects/x/versions",
                               json.dumps({"schema": '{"type":"array"}'})), 422, 42201)
     check("items" in json.loads(body)["message"], "the message names the problem: " + body)
