@@ -93,6 +93,29 @@ eddy_slice_t eddy__changelog_key(const eddy_store_t *st, eddy_slice_t raw) {
   return eddy_slice(raw.p + EDDY__SEG_PREFIX, raw.len - EDDY__SEG_PREFIX);
 }
 
+int eddy_store_changelog_key_decode(const eddy_store_t *st, eddy_slice_t ckey,
+                                    eddy_store_entry_t *entry) {
+  if (st->kind == EDDY_STORE_KV) {
+    entry->key = ckey;
+    entry->start = entry->end = 0;
+    return 0;
+  }
+  size_t tail = (size_t)tail_len(st);
+  if (ckey.len < tail)
+    return EDDY_EDECODE;
+  size_t klen = ckey.len - tail;
+  entry->key = eddy_slice(ckey.p, klen);
+  int64_t t1 = eddy__get_time(ckey.p + klen);
+  if (st->kind == EDDY_STORE_WINDOW) {
+    entry->start = t1;
+    entry->end = st->window_size > 0 ? t1 + st->window_size : t1;
+  } else {
+    entry->start = eddy__get_time(ckey.p + klen + 8);
+    entry->end = t1;
+  }
+  return 0;
+}
+
 int eddy__raw_from_changelog(eddy_store_t *st, eddy_slice_t ckey, eddy_slice_t *raw) {
   size_t tail = (size_t)tail_len(st);
   if (ckey.len < tail)

@@ -111,6 +111,15 @@ void eddy_state_env_memory(eddy_state_env_t *env, eddy_state_memory_t *out);
 typedef struct eddy_store_s eddy_store_t;
 typedef struct eddy_store_iter_s eddy_store_iter_t;
 
+/** One entry of an iteration. Slices are borrowed until the next call on the
+ * iterator or any write to the store. */
+typedef struct {
+  eddy_slice_t key;    /* the user key (without window/session times) */
+  eddy_slice_t value;
+  int64_t start;       /* window start / session start; 0 for KV */
+  int64_t end;         /* window start + window_size / session end; 0 for KV */
+} eddy_store_entry_t;
+
 typedef enum {
   EDDY_STORE_KV = 0,       /* key -> value */
   EDDY_STORE_WINDOW = 1,   /* (key, window start) -> value */
@@ -166,8 +175,22 @@ void eddy_store_close(eddy_store_t *st);
 const char *eddy_store_name(const eddy_store_t *st);
 eddy_store_kind_t eddy_store_kind(const eddy_store_t *st);
 
-/** (Re)attach the changelog callback; NULL detaches. */
+/**
+ * (Re)attach the changelog callback; NULL detaches. The callback sees every
+ * record the cache flushes (at most one per key per flush), so it is also the
+ * place for "emit changes" downstream: wrap eddy_changelog_send in a function
+ * that forwards the update too, decoding window/session keys with
+ * eddy_store_changelog_key_decode().
+ */
 void eddy_store_set_changelog(eddy_store_t *st, eddy_changelog_fn fn, void *opaque);
+
+/**
+ * Split a changelog key of \p st into entry->key (borrowing from \p ckey),
+ * entry->start and entry->end as iterators report them; entry->value is
+ * untouched. @returns 0 or EDDY_EDECODE (too short for the store's kind).
+ */
+int eddy_store_changelog_key_decode(const eddy_store_t *st, eddy_slice_t ckey,
+                                    eddy_store_entry_t *entry);
 
 /** Timestamp (µs) given to changelog records of the writes that follow. */
 void eddy_store_set_time(eddy_store_t *st, int64_t time);
@@ -196,14 +219,6 @@ int eddy_store_range(eddy_store_t *st, const eddy_slice_t *from, const eddy_slic
 int eddy_store_prefix(eddy_store_t *st, eddy_slice_t prefix, eddy_store_iter_t **out,
                       eddy_error_t **err);
 
-/** One entry of an iteration. Slices are borrowed until the next call on the
- * iterator or any write to the store. */
-typedef struct {
-  eddy_slice_t key;    /* the user key (without window/session times) */
-  eddy_slice_t value;
-  int64_t start;       /* window start / session start; 0 for KV */
-  int64_t end;         /* window start + window_size / session end; 0 for KV */
-} eddy_store_entry_t;
 
 /** @returns 1 and *entry, 0 at the end, or a negative error. */
 int eddy_store_iter_next(eddy_store_iter_t *it, eddy_store_entry_t *entry, eddy_error_t **err);

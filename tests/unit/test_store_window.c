@@ -278,6 +278,12 @@ EDDY_TEST(window_changelog_key_is_key_and_start) {
   ASSERT_EQ(1, sink.cnt);
   ASSERT_EQ(12, sink.keys.len);
   ASSERT_TRUE(memcmp(sink.keys.p, "user\x80\0\0\0\0\0\0\x01", 12) == 0);
+  eddy_store_entry_t e;
+  ASSERT_OK(eddy_store_changelog_key_decode(st, eddy_slice(sink.keys.p, 12), &e));
+  ASSERT_MEM_EQ("user", e.key.p, e.key.len);
+  ASSERT_EQ(1, e.start);
+  ASSERT_EQ(1 + 10 * SEC, e.end);
+  ASSERT_EQ(EDDY_EDECODE, eddy_store_changelog_key_decode(st, eddy_slice("short", 5), &e));
   eddy_buf_free(&sink.keys);
   eddy_store_close(st);
   teardown();
