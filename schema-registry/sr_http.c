@@ -167,7 +167,7 @@ static void send_response(conn_t *c, eddy__sr_http_resp_t *resp, bool keep_alive
                                  "Connection: %s\r\n",
                            resp->status, reason(resp->status), type, resp->body.len,
                            keep_alive ? "keep-alive" : "close");
-  if (rc == 0 && resp->allow != NULL)
+  if (rc == 0 && resp->allow[0] != '\0')
     rc = eddy_buf_printf(&out, "Allow: %s\r\n", resp->allow);
   if (rc == 0)
     rc = eddy_buf_puts(&out, "\r\n");

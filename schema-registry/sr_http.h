@@ -25,7 +25,7 @@ typedef struct {
 typedef struct {
   int status;               /* 200 unless set */
   const char *content_type; /* default application/vnd.schemaregistry.v1+json */
-  const char *allow;        /* Allow header for 405, or NULL */
+  char allow[96];           /* Allow header for 405, or "" */
   eddy_buf_t body;
 } eddy__sr_http_resp_t;
 

@@ -228,13 +228,12 @@ static const route_t *route(eddy__sr_ctx_t *c, char *allow, size_t allow_len) {
 }
 
 void eddy__sr_handle(void *opaque, const eddy__sr_http_req_t *req, eddy__sr_http_resp_t *resp) {
-  static char allow[128];
   eddy__sr_ctx_t c = {.reg = opaque, .req = req, .resp = resp};
   const route_t *r = NULL;
   if (!split(&c, req->path))
     eddy__sr_reply_error(&c, 404, "HTTP 404 Not Found");
-  else if ((r = route(&c, allow, sizeof(allow))) == NULL && resp->status == 405)
-    resp->allow = allow;
+  else if ((r = route(&c, resp->allow, sizeof(resp->allow))) == NULL && resp->status != 405)
+    resp->allow[0] = '\0';
   if (r != NULL) {
     r->fn(&c);
     if (r->read && resp->status == 404) {

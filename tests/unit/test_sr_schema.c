@@ -1,6 +1,9 @@
 /* Avro schema parsing, validation and canonical text. */
 #include "eddy_test.h"
+#include <avro.h>
+
 #include "schema-registry/avro_schema.h"
+#include "schema-registry/sr_int.h"
 
 static char *canonical(const char *text) {
   eddy_sr_schema_t *s = NULL;
@@ -237,5 +240,65 @@ EDDY_TEST(schema_parse_survives_allocation_failures) {
     eddy_sr_schema_destroy(s);
     eddy_error_destroy(err);
   }
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+/* A Debezium AvroConverter envelope (PostgreSQL connector): connect.*
+   attributes, nested namespaces, a decimal, a reference to a type defined in
+   an earlier field, union defaults. It must parse, keep its attributes, and
+   its canonical text must be usable by avro-c for decoding. */
+EDDY_TEST(schema_debezium_envelope) {
+  const char *text =
+      "{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"ecommerce.public.orders\","
+      "\"fields\":["
+      "{\"name\":\"before\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Value\",\"fields\":["
+      "{\"name\":\"order_id\",\"type\":\"int\"},"
+      "{\"name\":\"total_amount\",\"type\":{\"type\":\"bytes\",\"scale\":2,\"precision\":10,"
+      "\"connect.version\":1,\"connect.parameters\":{\"scale\":\"2\","
+      "\"connect.decimal.precision\":\"10\"},\"connect.name\":"
+      "\"org.apache.kafka.connect.data.Decimal\",\"logicalType\":\"decimal\"}},"
+      "{\"name\":\"status\",\"type\":[\"null\",\"string\"],\"default\":null},"
+      "{\"name\":\"created_at\",\"type\":{\"type\":\"long\",\"connect.version\":1,"
+      "\"connect.name\":\"io.debezium.time.MicroTimestamp\"}}],"
+      "\"connect.name\":\"ecommerce.public.orders.Value\"}],\"default\":null},"
+      "{\"name\":\"after\",\"type\":[\"null\",\"Value\"],\"default\":null},"
+      "{\"name\":\"source\",\"type\":{\"type\":\"record\",\"name\":\"Source\","
+      "\"namespace\":\"io.debezium.connector.postgresql\",\"fields\":["
+      "{\"name\":\"version\",\"type\":\"string\"},{\"name\":\"ts_ms\",\"type\":\"long\"},"
+      "{\"name\":\"snapshot\",\"type\":[{\"type\":\"string\",\"connect.version\":1,"
+      "\"connect.parameters\":{\"allowed\":\"true,last,false,incremental\"},"
+      "\"connect.default\":\"false\",\"connect.name\":\"io.debezium.data.Enum\"},\"null\"],"
+      "\"default\":\"false\"},"
+      "{\"name\":\"txId\",\"type\":[\"null\",\"long\"],\"default\":null}],"
+      "\"connect.name\":\"io.debezium.connector.postgresql.Source\"}},"
+      "{\"name\":\"op\",\"type\":\"string\"},"
+      "{\"name\":\"ts_ms\",\"type\":[\"null\",\"long\"],\"default\":null},"
+      "{\"name\":\"transaction\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"ConnectDefault\","
+      "\"namespace\":\"io.confluent.connect.avro\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},"
+      "{\"name\":\"total_order\",\"type\":\"long\"}]}],\"default\":null}],"
+      "\"connect.name\":\"ecommerce.public.orders.Envelope\"}";
+  eddy_sr_schema_t *s = NULL;
+  eddy_error_t *err = NULL;
+  if (eddy_sr_schema_parse(&s, text, strlen(text), &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "%s", eddy_error_msg(err));
+  const eddy_sr_node_t *root = eddy_sr_schema_root(s);
+  ASSERT_STR_EQ("ecommerce.public.orders.Envelope", root->fullname);
+  const eddy_sr_node_t *value = root->fields[0].type->branches[1];
+  ASSERT_TRUE(root->fields[1].type->branches[1] == value);
+  ASSERT_STR_EQ("ecommerce.public.orders.Value", value->fullname);
+  ASSERT_STR_EQ("decimal", value->fields[1].type->logical);
+  ASSERT_EQ(10, value->fields[1].type->precision);
+  ASSERT_STR_EQ("io.debezium.connector.postgresql.Source", root->fields[2].type->fullname);
+  const char *canonical = eddy_sr_schema_canonical(s);
+  ASSERT_TRUE(strstr(canonical, "\"connect.name\":\"io.debezium.time.MicroTimestamp\"") != NULL);
+  ASSERT_TRUE(strstr(canonical, "{\"name\":\"after\",\"type\":[\"null\",\"Value\"],"
+                                "\"default\":null}") != NULL);
+  expect_canonical(canonical, canonical);
+  struct avro_obj_t *avro = NULL;
+  if (eddy__sr_avro_parse(canonical, &avro, &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "%s", eddy_error_msg(err));
+  ASSERT_EQ(6, avro_schema_record_size(avro));
+  avro_schema_decref(avro);
+  eddy_sr_schema_destroy(s);
   EDDY_ASSERT_NO_LEAKS();
 }
