@@ -22,7 +22,10 @@ typedef struct {
   char *topic;
   int timeout_ms;
   const eddy_logger_t *logger;
-  int64_t end_seen;         /* offset of the last end-of-partition event */
+  int64_t end_seen;         /* offset of the last end-of-partition event: everything
+                               before it has been read (it may be past the last
+                               record when the tail holds no data, e.g. control
+                               records or offsets removed by retention) */
 } kafka_log_t;
 
 /* Delivery outcome of one produced record (the message opaque). */
@@ -236,15 +239,12 @@ static int kafka_sync(eddy__sr_log_t *log, eddy__sr_store_t *st, int timeout_ms,
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
     return eddy_error_set_ex(err, e == RD_KAFKA_RESP_ERR__TIMED_OUT ? EDDY_ETIMEOUT : EDDY_EKAFKA,
                              "kafka", true, "end offset of %s: %s", l->topic, rd_kafka_err2str(e));
-  l->end_seen = -1;   /* an older end-of-partition event says nothing about hi */
   return read_until(l, st, hi, timeout_ms, err);
 }
 
 static int kafka_wait(eddy__sr_log_t *log, eddy__sr_store_t *st, int64_t offset, int timeout_ms,
                       eddy_error_t **err) {
-  kafka_log_t *l = (kafka_log_t *)log;
-  l->end_seen = -1;
-  return read_until(l, st, offset + 1, timeout_ms, err);
+  return read_until((kafka_log_t *)log, st, offset + 1, timeout_ms, err);
 }
 
 static void kafka_poll(eddy__sr_log_t *log, eddy__sr_store_t *st) {
