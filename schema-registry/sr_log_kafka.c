@@ -128,7 +128,9 @@ static rd_kafka_resp_err_t create_topic(kafka_log_t *l, int broker_cnt, char *wh
   rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
   rd_kafka_queue_t *q = rd_kafka_queue_new(l->producer);
   rd_kafka_CreateTopics(l->producer, &nt, 1, NULL, q);
-  rd_kafka_event_t *ev = rd_kafka_queue_poll(q, l->timeout_ms + 1000);
+  /* Brokers without CreateTopics (the embedded one) never answer: keep the
+     wait short, the caller falls back to auto-creation. */
+  rd_kafka_event_t *ev = rd_kafka_queue_poll(q, l->timeout_ms < 3000 ? l->timeout_ms : 3000);
   rd_kafka_resp_err_t e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
   if (ev != NULL && e == RD_KAFKA_RESP_ERR_NO_ERROR) {
     size_t cnt = 0;
