@@ -190,6 +190,8 @@ int eddy_buf_reserve(eddy_buf_t *b, size_t extra) {
 }
 
 int eddy_buf_append(eddy_buf_t *b, const void *p, size_t len) {
+  if (len == 0)
+    return 0;
   if (eddy_buf_reserve(b, len) != 0)
     return EDDY_ENOMEM;
   memcpy(b->p + b->len, p, len);

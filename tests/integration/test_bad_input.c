@@ -9,13 +9,14 @@ typedef struct {
   const char *payload; /* NULL: a null value */
   size_t len;          /* 0: strlen */
   bool good;           /* decodes and reaches the sink */
+  bool tombstone;      /* a null value: counted as a tombstone, not an error */
 } input_t;
 
 static const char *topology =
     "app itest_bad\n"
     "stream events from \"events\" format json\n"
     "  schema (id int, name string, amount decimal(10,2), tags array<string>)\n"
-    "events | select id, name, amount | to kafka \"events_out\" key id\n"
+    "events | select id, name, amount, tags | to kafka \"events_out\" key id\n"
     "stream quiet from \"quiet\" format json schema (id int) on error skip\n"
     "quiet | to kafka \"quiet_out\"\n";
 
@@ -39,25 +40,27 @@ EDDY_TEST(bad_input_is_dead_lettered_or_counted_never_lost) {
   huge_bad[big] = '\0';
 
   const input_t in[] = {
-      {"{\"id\":1,\"name\":\"ok\",\"amount\":12.50,\"tags\":[\"a\"]}", 0, true},
-      {"{\"id\":2,\"name\":null,\"amount\":null}", 0, true},          /* nulls are values */
-      {"{\"id\":3}", 0, true},                                        /* missing fields */
-      {"{\"id\":\"four\"}", 0, false},                                /* wrong type */
-      {"{\"id\":5,\"amount\":\"lots\"}", 0, false},
-      {"{\"id\":6,\"name\":\"trunc", 0, false},                       /* truncated */
-      {"{\"id\":7,\"name\":\"\xc3\x28\"}", 0, false},                 /* invalid UTF-8 */
-      {"[1,2,3]", 0, false},                                          /* not an object */
-      {"", 0, false},                                                 /* empty */
-      {NULL, 0, false},                                               /* null value */
-      {"{\"id\":11,\"tags\":\"not-an-array\"}", 0, false},
-      {"{\"id\":12,\"amount\":123456789012.345}", 0, false},           /* beyond decimal(10,2) */
-      {huge_ok, 0, true},
-      {huge_bad, 0, false},
+      {"{\"id\":1,\"name\":\"ok\",\"amount\":12.50,\"tags\":[\"a\"]}", 0, true, false},
+      {"{\"id\":2,\"name\":null,\"amount\":null}", 0, true, false},          /* nulls are values */
+      {"{\"id\":3}", 0, true, false},                                        /* missing fields */
+      {"{\"id\":\"four\"}", 0, false, false},                                /* wrong type */
+      {"{\"id\":5,\"amount\":\"lots\"}", 0, false, false},
+      {"{\"id\":6,\"name\":\"trunc", 0, false, false},                       /* truncated */
+      {"{\"id\":7,\"name\":\"\xc3\x28\"}", 0, false, false},                 /* invalid UTF-8 */
+      {"[1,2,3]", 0, false, false},                                          /* not an object */
+      {"", 0, false, true},                                                  /* empty: a tombstone */
+      {NULL, 0, false, true},                                         /* null value */
+      {"{\"id\":11,\"tags\":\"not-an-array\"}", 0, false, false},
+      {"{\"id\":12,\"amount\":123456789012.345}", 0, false, false},           /* beyond decimal(10,2) */
+      {huge_ok, 0, true, false},
+      {huge_bad, 0, false, false},
   };
   const int cnt = (int)(sizeof(in) / sizeof(in[0]));
-  int good = 0;
-  for (int i = 0; i < cnt; i++)
+  int good = 0, tombs = 0;
+  for (int i = 0; i < cnt; i++) {
     good += in[i].good;
+    tombs += in[i].tombstone;
+  }
 
   rd_kafka_t *p = tk_producer(bs);
   produce_inputs(p, "events", in, cnt);
@@ -79,13 +82,14 @@ EDDY_TEST(bad_input_is_dead_lettered_or_counted_never_lost) {
   tk_msgs_free(msgs, events_out);
   int quiet_out = tk_consume_all(bs, "quiet_out", 1, 10000, &msgs);
   tk_msgs_free(msgs, quiet_out);
-  int dead = tk_consume_all(bs, "itest_bad-dlq", cnt - good, 10000, &msgs);
-  ASSERT_EQ(cnt - good, dead);
+  int dead = tk_consume_all(bs, "itest_bad-dlq", cnt - good - tombs, 10000, &msgs);
+  ASSERT_EQ(cnt - good - tombs, dead);
   for (int i = 0; i < dead; i++)
     ASSERT_TRUE(tk_header(&msgs[i], "eddy.error.reason")[0] != '\0');
   tk_msgs_free(msgs, dead);
 
-  ASSERT_EQ(cnt - good, dlq);
+  ASSERT_EQ(cnt - good - tombs, dlq);
+  ASSERT_EQ(2 * tombs, tomb);
   ASSERT_EQ(events_out + quiet_out, out);
   ASSERT_EQ(2 * cnt, out + dlq + skipped + tomb);
   ASSERT_TRUE(skipped > 0);
