@@ -113,6 +113,19 @@ static long long compute_lag(eddy_stream_thread_t *t, const rd_kafka_topic_parti
   return lag;
 }
 
+/*
+ * A commit refused because the group is rebalancing (or this member's
+ * generation just ended) is not a failure: nothing is lost, the positions
+ * stay uncommitted and the next commit, or the revoke callback, retries.
+ */
+static bool commit_retriable(rd_kafka_resp_err_t e) {
+  return e == RD_KAFKA_RESP_ERR__NO_OFFSET || e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+         e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+         e == RD_KAFKA_RESP_ERR__WAIT_COORD || e == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+         e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+         e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT || e == RD_KAFKA_RESP_ERR__TIMED_OUT;
+}
+
 /* Flush outputs, then commit what was consumed: the at-least-once order. */
 static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
   rd_kafka_resp_err_t e = rd_kafka_flush(t->producer, FLUSH_TIMEOUT_MS);
@@ -135,7 +148,10 @@ static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
             ->offset = pos->elems[i].offset;
     if (commit->cnt > 0) {
       e = rd_kafka_commit(t->consumer, commit, 0);
-      if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+      if (commit_retriable(e))
+        eddy_log(&t->app->log, EDDY_LOG_INFO, "thread", "%s/%d: commit deferred: %s",
+                 t->app->app_id, t->index, rd_kafka_err2str(e));
+      else if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
         rc = eddy_kafka_error(err, e, "committing offsets");
     }
     rd_kafka_topic_partition_list_destroy(commit);
