@@ -43,6 +43,14 @@ static double run_eddy(const char *bootstrap, uint64_t n) {
   eddy_config_init(&conf);
   eddy_error_t *err = NULL;
   eddy_config_set(&conf, "bootstrap.servers", bootstrap, &err);
+  /* EDDY_BENCH_SET="key=value;key=value" tries settings without rebuilding */
+  char *sets = getenv("EDDY_BENCH_SET") ? strdup(getenv("EDDY_BENCH_SET")) : NULL;
+  for (char *kv = sets ? strtok(sets, ";") : NULL; kv != NULL; kv = strtok(NULL, ";")) {
+    char *eq = strchr(kv, '=');
+    if (eq == NULL || (*eq = '\0', eddy_config_set(&conf, kv, eq + 1, &err)) != 0)
+      bench_die("EDDY_BENCH_SET: %s", eddy_error_msg(err));
+  }
+  free(sets);
   eddy_logger_t log = {.fn = eddy_log_stderr, .level = EDDY_LOG_WARN};
   eddy_app_t *app = NULL;
   if (eddy_app_new(&app, eddy_topology_plan(topo), &conf, &log, &err) != 0 ||

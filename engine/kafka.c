@@ -28,7 +28,6 @@ static int set_defaults(rd_kafka_conf_t *conf, const eddy_config_t *c, eddy_clie
       {"partition.assignment.strategy", "range"}, /* same-numbered partitions together */
       {"enable.partition.eof", "false"},
       {"fetch.wait.max.ms", "10"},
-      {"queued.min.messages", "20000"},
   };
   static const char *const producer[][2] = {
       {"enable.idempotence", "true"},
