@@ -49,6 +49,8 @@ step "a few completed orders (to stdout; also in topic orders.completed)"
 head -n 5 "$work/out.jsonl"
 step "the run's last progress line"
 grep 'component=run' "$work/run.log" | tail -n 1
+step "two dead letters, with the reason eddy recorded"
+/usr/bin/python3 scripts/demo_dlq.py "$bootstrap" completed_orders-dlq 2
 step "summary"
 echo "completed orders: $(wc -l <"$work/out.jsonl")"
 echo "dead letters:     $(grep -o 'dlq=[0-9]*' "$work/run.log" | tail -n 1 | cut -d= -f2) (topic completed_orders-dlq, with the reason in headers)"
