@@ -55,16 +55,6 @@ static bool is_debezium(eddy_format_t f) {
   return f == EDDY_FMT_DEBEZIUM_JSON || f == EDDY_FMT_DEBEZIUM_AVRO;
 }
 
-static const char *format_name(eddy_format_t f) {
-  switch (f) {
-  case EDDY_FMT_DEBEZIUM_JSON: return "debezium-json";
-  case EDDY_FMT_DEBEZIUM_AVRO: return "debezium-avro";
-  case EDDY_FMT_JSON: return "json";
-  case EDDY_FMT_AVRO: return "avro";
-  default: return "string";
-  }
-}
-
 static void check_columns(eddy_checker_t *ck, const eddy_ast_source_t *src) {
   eddy_dsl_t *c = ck->c;
   if (!src->has_format)
@@ -77,7 +67,7 @@ static void check_columns(eddy_checker_t *ck, const eddy_ast_source_t *src) {
   if (src->format != EDDY_FMT_STRING && !src->has_schema)
     eddy__dsl_fail(c, EDDY_ETYPE, src->format_off, src->format_len,
                    "format %s needs a schema: add schema (<column> <type>, ...)",
-                   format_name(src->format));
+                   eddy_format_name(src->format));
   for (uint32_t i = 0; i < src->column_cnt; i++)
     for (uint32_t j = 0; j < i; j++)
       if (strcmp(src->columns[i].name.name, src->columns[j].name.name) == 0)

@@ -11,16 +11,6 @@
 
 #define SELECT_SHOWN 12   /* select columns listed before "… N more" */
 
-static const char *format_name(eddy_format_t f) {
-  switch (f) {
-  case EDDY_FMT_DEBEZIUM_JSON: return "debezium-json";
-  case EDDY_FMT_DEBEZIUM_AVRO: return "debezium-avro";
-  case EDDY_FMT_JSON: return "json";
-  case EDDY_FMT_AVRO: return "avro";
-  default: return "string";
-  }
-}
-
 static const char *on_error_name(eddy_on_error_t e) {
   return e == EDDY_ON_ERROR_SKIP ? "skip" : e == EDDY_ON_ERROR_FAIL ? "fail" : "dlq";
 }
@@ -52,7 +42,7 @@ static int describe_select(const eddy_plan_node_t *n, eddy_buf_t *out) {
 
 static int describe_sink_kafka(const eddy_plan_node_t *n, eddy_buf_t *out) {
   int rc = eddy_buf_printf(out, "to kafka \"%s\" format %s", n->u.sink_kafka.topic,
-                           format_name(n->u.sink_kafka.format));
+                           eddy_format_name(n->u.sink_kafka.format));
   if (rc == 0 && n->u.sink_kafka.key != NULL)
     rc = put_expr(out, " key ", n->u.sink_kafka.key);
   return rc;
@@ -80,7 +70,7 @@ static int describe_op(const eddy_plan_node_t *n, eddy_buf_t *out) {
     return rc == 0 ? eddy_buf_printf(out, " else \"%s\"", n->u.check.reason) : rc;
   case EDDY_NODE_SINK_KAFKA: return describe_sink_kafka(n, out);
   case EDDY_NODE_SINK_STDOUT:
-    return eddy_buf_printf(out, "to stdout format %s", format_name(n->u.sink_stdout.format));
+    return eddy_buf_printf(out, "to stdout format %s", eddy_format_name(n->u.sink_stdout.format));
   case EDDY_NODE_SINK_POSTGRES: return describe_sink_postgres(n, out);
   case EDDY_NODE_REPARTITION:
     return eddy_buf_printf(out, "repartition to %s", n->u.repartition.topic);
@@ -105,7 +95,7 @@ static int describe_source(const eddy_plan_source_t *s, eddy_buf_t *out) {
   for (uint32_t i = 0; rc == 0 && i < s->topic_cnt; i++)
     rc = eddy_buf_printf(out, "%s%s", i > 0 ? ", " : "", s->topics[i]);
   rc = rc == 0 ? eddy_buf_printf(out, "], format: %s, on error: %s)\n",
-                                 format_name(s->decode.format), on_error_name(s->on_error)) : rc;
+                                 eddy_format_name(s->decode.format), on_error_name(s->on_error)) : rc;
   if (rc == 0)
     rc = s->key != NULL ? put_expr(out, "    key: ", s->key)
                         : eddy_buf_puts(out, "    key: the message key (string)");
@@ -204,7 +194,7 @@ static int dot_node(const eddy_plan_t *plan, const eddy_plan_node_t *n, eddy_buf
   int rc = eddy_buf_printf(&label, "%s\n", n->name);
   if (rc == 0 && n->kind == EDDY_NODE_SOURCE)
     rc = eddy_buf_printf(&label, "source %s",
-                         format_name(plan->sources[n->u.source.source].decode.format));
+                         eddy_format_name(plan->sources[n->u.source.source].decode.format));
   else if (rc == 0)
     rc = describe_op(n, &label);
   rc = rc == 0 ? eddy_buf_puts(out, "    ") : rc;

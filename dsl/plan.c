@@ -269,3 +269,14 @@ eddy_plan_t *eddy__plan_build(eddy_dsl_t *c, const eddy_ast_program_t *prog) {
   split_subtopologies(&pl, plan);
   return plan;
 }
+
+const char *eddy_format_name(eddy_format_t f) {
+  switch (f) {
+  case EDDY_FMT_DEBEZIUM_JSON: return "debezium-json";
+  case EDDY_FMT_DEBEZIUM_AVRO: return "debezium-avro";
+  case EDDY_FMT_JSON: return "json";
+  case EDDY_FMT_AVRO: return "avro";
+  case EDDY_FMT_STRING: return "string";
+  }
+  return "?";
+}

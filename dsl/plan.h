@@ -30,6 +30,9 @@ typedef enum {
   EDDY_FMT_DEBEZIUM_AVRO,
 } eddy_format_t;
 
+/** @returns the DSL spelling of \p f ("debezium-json", "json", ...). */
+const char *eddy_format_name(eddy_format_t f);
+
 typedef enum {
   EDDY_ON_ERROR_DLQ = 0, /* default: undecodable/invalid records go to <app>-dlq */
   EDDY_ON_ERROR_SKIP,    /* count and drop */
