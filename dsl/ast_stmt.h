@@ -77,11 +77,11 @@ typedef enum {
   EDDY_OP_TO_KAFKA,
   EDDY_OP_TO_STDOUT,
   EDDY_OP_TO_POSTGRES,
-  /* planned: parsed and documented, rejected by the checker for now */
   EDDY_OP_GROUP_BY,
   EDDY_OP_WINDOW,
   EDDY_OP_AGGREGATE,
   EDDY_OP_EMIT,
+  /* planned: parsed and documented, rejected by the checker for now */
   EDDY_OP_JOIN,
   EDDY_OP_OVER,
   EDDY_OP_DEDUPE,
@@ -136,6 +136,7 @@ typedef struct {
   const eddy_fields_t *in, *out;      /* row layouts before and after */
   eddy_expr_t **exprs;                /* select: one per out field */
   int32_t *defs;                      /* merge: the definitions of names[] */
+  eddy_plan_group_t *group;           /* group by, window, aggregate, emit: the grouping */
 } eddy_ast_op_t;
 
 /* `<input> | op | op …` */

@@ -22,6 +22,8 @@ typedef struct {
   const eddy_fields_t *layout;
   eddy_type_t key;
   const eddy_prov_t **prov;     /* layout->cnt lists; NULL: computed */
+  eddy_plan_group_t *group;     /* after group by (and window): waiting for aggregate */
+  eddy_plan_group_t *aggregated;/* right after aggregate: emit may follow */
 } eddy_rowtype_t;
 
 typedef struct {
@@ -65,6 +67,11 @@ void eddy__check_source(eddy_checker_t *ck, uint32_t def_idx, eddy_ast_source_t 
  */
 void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row,
                        int32_t input_def);
+/** group by, window, aggregate, emit (check_group.c); \p row as for eddy__check_op_in. */
+void eddy__check_grouping(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row);
+/** A pipeline ends with \p row after \p last: a pending group by is an error. */
+void eddy__check_pipeline_end(eddy_checker_t *ck, const eddy_rowtype_t *row,
+                              const eddy_ast_op_t *last);
 /** The definition named \p n, marked used; unknown names fail with a suggestion. */
 int32_t eddy__check_lookup(eddy_checker_t *ck, const eddy_ast_name_t *n);
 

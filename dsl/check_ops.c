@@ -284,8 +284,17 @@ static void check_to_postgres(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtyp
   mark_all(ck, row);
 }
 
-static const char *planned_name(eddy_op_kind_t kind) {
+static const char *op_name(eddy_op_kind_t kind) {
   switch (kind) {
+  case EDDY_OP_WHERE: return "where";
+  case EDDY_OP_SELECT: return "select";
+  case EDDY_OP_FLATTEN: return "flatten";
+  case EDDY_OP_KEY_BY: return "key by";
+  case EDDY_OP_MERGE: return "merge";
+  case EDDY_OP_CHECK: return "check";
+  case EDDY_OP_TO_KAFKA: return "to kafka";
+  case EDDY_OP_TO_STDOUT: return "to stdout";
+  case EDDY_OP_TO_POSTGRES: return "to postgres";
   case EDDY_OP_GROUP_BY: return "group by";
   case EDDY_OP_WINDOW: return "window";
   case EDDY_OP_AGGREGATE: return "aggregate";
@@ -300,6 +309,12 @@ static const char *planned_name(eddy_op_kind_t kind) {
 void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row,
                        int32_t input_def) {
   op->in = row->layout;
+  if (row->group != NULL && op->kind != EDDY_OP_WINDOW && op->kind != EDDY_OP_AGGREGATE)
+    fail(ck, op->off, op->len,
+         "'%s' cannot follow 'group by': a grouped stream needs 'aggregate ...'%s",
+         op_name(op->kind), " (after an optional 'window ...')");
+  if (op->kind != EDDY_OP_EMIT && op->kind != EDDY_OP_AGGREGATE)
+    row->aggregated = NULL;
   switch (op->kind) {
   case EDDY_OP_WHERE:
     op->expr = check_cond(ck, row, op->expr, "the 'where' condition");
@@ -328,8 +343,16 @@ void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *ro
   case EDDY_OP_TO_POSTGRES:
     check_to_postgres(ck, op, row);
     break;
+  case EDDY_OP_GROUP_BY:
+  case EDDY_OP_WINDOW:
+  case EDDY_OP_AGGREGATE:
+  case EDDY_OP_EMIT:
+    eddy__check_grouping(ck, op, row);
+    break;
   default:
-    fail(ck, op->off, op->len, "'%s' is not supported yet%s", planned_name(op->kind), "");
+    fail(ck, op->off, op->len, "'%s' is not supported yet%s", op_name(op->kind), "");
   }
+  if (op->kind == EDDY_OP_EMIT)
+    row->aggregated = NULL;
   op->out = row->layout;
 }

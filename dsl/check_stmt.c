@@ -143,6 +143,8 @@ static eddy_rowtype_t check_pipeline(program_checker_t *pc, eddy_ast_pipeline_t 
     if (is_sink(op->kind))
       *sink = op;
   }
+  eddy__check_pipeline_end(ck, &row, pl->op_cnt > 0 ? &pl->ops[pl->op_cnt - 1] : NULL);
+  row.aggregated = NULL;  /* emit belongs to the aggregate's own pipeline */
   return row;
 }
 

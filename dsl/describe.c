@@ -8,6 +8,7 @@
 
 #include "dsl/dsl.h"
 #include "eddy/error.h"
+#include "operators/aggregate.h"
 
 #define SELECT_SHOWN 12   /* select columns listed before "… N more" */
 
@@ -17,7 +18,7 @@ static const char *on_error_name(eddy_on_error_t e) {
 
 static bool is_sink(const eddy_plan_node_t *n) {
   return n->kind == EDDY_NODE_SINK_KAFKA || n->kind == EDDY_NODE_SINK_STDOUT ||
-         n->kind == EDDY_NODE_SINK_POSTGRES;
+         n->kind == EDDY_NODE_SINK_POSTGRES || n->kind == EDDY_NODE_REPARTITION;
 }
 
 static int put_expr(eddy_buf_t *out, const char *before, const eddy_expr_t *e) {
@@ -55,6 +56,68 @@ static int describe_sink_postgres(const eddy_plan_node_t *n, eddy_buf_t *out) {
   return rc == 0 ? eddy_buf_printf(out, ") via topic %s", n->u.sink_postgres.topic) : rc;
 }
 
+static int put_duration(eddy_buf_t *out, const char *before, int64_t us) {
+  char buf[64];
+  eddy_duration_format(us, buf, sizeof(buf));
+  return eddy_buf_printf(out, "%s%s", before, buf);
+}
+
+static int describe_group_by(const eddy_plan_node_t *n, eddy_buf_t *out) {
+  const eddy_plan_group_t *g = n->u.repartition.group;
+  int rc = eddy_buf_puts(out, "group by ");
+  for (uint32_t i = 0; rc == 0 && i < g->key_cnt; i++) {
+    const eddy_expr_t *e = g->exprs[i];
+    const char *name = g->part->items[i].name;
+    rc = eddy_buf_printf(out, "%s%s", i > 0 ? ", " : "", name);
+    if (rc == 0 && !(e->kind == EDDY_X_FIELD && strcmp(e->u.field.path, name) == 0))
+      rc = put_expr(out, " = ", e);
+  }
+  return rc == 0 ? eddy_buf_printf(out, " (to topic %s)", n->u.repartition.topic) : rc;
+}
+
+static int describe_window(const eddy_plan_group_t *g, eddy_buf_t *out) {
+  if (!g->windowed)
+    return 0;
+  int rc = put_duration(out, g->hopping ? "window hopping " : "window tumbling ", g->size);
+  if (rc == 0 && g->hopping)
+    rc = put_duration(out, " advance ", g->advance);
+  if (rc == 0 && g->grace > 0)
+    rc = put_duration(out, " grace ", g->grace);
+  return rc == 0 ? eddy_buf_puts(out, " | ") : rc;
+}
+
+static int describe_aggregate(const eddy_plan_node_t *n, eddy_buf_t *out) {
+  const eddy_plan_group_t *g = n->u.aggregate.group;
+  int rc = describe_window(g, out);
+  rc = rc == 0 ? eddy_buf_puts(out, "aggregate ") : rc;
+  for (uint32_t i = 0; rc == 0 && i < g->agg_cnt; i++) {
+    const eddy_plan_agg_t *a = &g->aggs[i];
+    rc = eddy_buf_printf(out, "%s%s = %s(", i > 0 ? ", " : "", a->name, eddy_agg_name(a->fn));
+    if (rc == 0 && a->arg >= 0)
+      rc = eddy_expr_format(g->exprs[a->arg], out);
+    if (rc == 0 && a->arg2 >= 0)
+      rc = put_expr(out, ", ", g->exprs[a->arg2]);
+    rc = rc == 0 ? eddy_buf_putc(out, ')') : rc;
+  }
+  return rc == 0 ? eddy_buf_puts(out, g->emit_final ? " | emit final" : " | emit changes") : rc;
+}
+
+static int describe_store(const eddy_plan_t *plan, uint32_t i, eddy_buf_t *out) {
+  const eddy_plan_store_t *s = &plan->stores[i];
+  int rc = eddy_buf_printf(out, "\n    store: %s (%s", s->name,
+                           s->kind == EDDY_PLAN_STORE_WINDOW ? "window" : "key-value");
+  if (rc == 0 && s->retention > 0)
+    rc = put_duration(out, ", retention ", s->retention);
+  return rc == 0 ? eddy_buf_printf(out, ", changelog %s)", s->changelog) : rc;
+}
+
+static int describe_stores_of(const eddy_plan_t *plan, const eddy_plan_node_t *n, eddy_buf_t *out) {
+  int rc = describe_store(plan, n->u.aggregate.store, out);
+  if (rc == 0 && n->u.aggregate.distinct_store != UINT32_MAX)
+    rc = describe_store(plan, n->u.aggregate.distinct_store, out);
+  return rc;
+}
+
 /* One line saying what a non-source node does. */
 static int describe_op(const eddy_plan_node_t *n, eddy_buf_t *out) {
   int rc;
@@ -72,8 +135,8 @@ static int describe_op(const eddy_plan_node_t *n, eddy_buf_t *out) {
   case EDDY_NODE_SINK_STDOUT:
     return eddy_buf_printf(out, "to stdout format %s", eddy_format_name(n->u.sink_stdout.format));
   case EDDY_NODE_SINK_POSTGRES: return describe_sink_postgres(n, out);
-  case EDDY_NODE_REPARTITION:
-    return eddy_buf_printf(out, "repartition to %s", n->u.repartition.topic);
+  case EDDY_NODE_REPARTITION: return describe_group_by(n, out);
+  case EDDY_NODE_AGGREGATE: return describe_aggregate(n, out);
   default: return eddy_buf_puts(out, "stateful operator");
   }
 }
@@ -94,9 +157,15 @@ static int describe_source(const eddy_plan_source_t *s, eddy_buf_t *out) {
   int rc = eddy_buf_printf(out, "  Source %s (topics: [", s->name);
   for (uint32_t i = 0; rc == 0 && i < s->topic_cnt; i++)
     rc = eddy_buf_printf(out, "%s%s", i > 0 ? ", " : "", s->topics[i]);
-  rc = rc == 0 ? eddy_buf_printf(out, "], format: %s, on error: %s)\n",
-                                 eddy_format_name(s->decode.format), on_error_name(s->on_error)) : rc;
-  if (rc == 0)
+  if (s->internal)
+    rc = rc == 0 ? eddy_buf_puts(out, "], internal, written by ") : rc;
+  if (s->internal && rc == 0)
+    rc = eddy_buf_printf(out, "%s)\n    key: the group key", s->repartition->name);
+  else
+    rc = rc == 0 ? eddy_buf_printf(out, "], format: %s, on error: %s)\n",
+                                   eddy_format_name(s->decode.format),
+                                   on_error_name(s->on_error)) : rc;
+  if (rc == 0 && !s->internal)
     rc = s->key != NULL ? put_expr(out, "    key: ", s->key)
                         : eddy_buf_puts(out, "    key: the message key (string)");
   if (rc == 0)
@@ -129,6 +198,8 @@ static int describe_node(const eddy_plan_t *plan, const eddy_plan_node_t *n, edd
   } else {
     rc = eddy_buf_printf(out, "  %s %s: ", is_sink(n) ? "Sink" : "Processor", n->name);
     rc = rc == 0 ? describe_op(n, out) : rc;
+    if (rc == 0 && n->kind == EDDY_NODE_AGGREGATE)
+      rc = describe_stores_of(plan, n, out);
     rc = rc == 0 ? eddy_buf_putc(out, '\n') : rc;
   }
   return rc == 0 ? describe_edges(plan, n, out) : rc;
@@ -144,10 +215,17 @@ static bool needs_dlq(const eddy_plan_t *plan) {
   return false;
 }
 
+static uint32_t first_repartition(const eddy_plan_t *plan) {
+  for (uint32_t i = 0; i < plan->node_cnt; i++)
+    if (plan->nodes[i]->kind == EDDY_NODE_REPARTITION)
+      return i;
+  return UINT32_MAX;
+}
+
 static int describe_topics(const eddy_plan_t *plan, eddy_buf_t *out) {
   int rc = eddy_buf_puts(out, "\nTopics\n  input:");
   for (uint32_t i = 0; rc == 0 && i < plan->source_cnt; i++)
-    for (uint32_t t = 0; rc == 0 && t < plan->sources[i].topic_cnt; t++)
+    for (uint32_t t = 0; rc == 0 && !plan->sources[i].internal && t < plan->sources[i].topic_cnt; t++)
       rc = eddy_buf_printf(out, " %s", plan->sources[i].topics[t]);
   rc = rc == 0 ? eddy_buf_puts(out, "\n  output:") : rc;
   for (uint32_t i = 0; rc == 0 && i < plan->node_cnt; i++) {
@@ -157,9 +235,24 @@ static int describe_topics(const eddy_plan_t *plan, eddy_buf_t *out) {
     else if (n->kind == EDDY_NODE_SINK_POSTGRES)
       rc = eddy_buf_printf(out, " %s", n->u.sink_postgres.topic);
   }
+  for (uint32_t i = 0; rc == 0 && i < plan->node_cnt; i++)
+    if (plan->nodes[i]->kind == EDDY_NODE_REPARTITION)
+      rc = eddy_buf_printf(out, "%s %s", i == first_repartition(plan) ? "\n  repartition:" : "",
+                           plan->nodes[i]->u.repartition.topic);
+  for (uint32_t i = 0; rc == 0 && i < plan->store_cnt; i++)
+    rc = eddy_buf_printf(out, "%s %s", i == 0 ? "\n  changelogs:" : "", plan->stores[i].changelog);
   if (rc == 0 && needs_dlq(plan))
     rc = eddy_buf_printf(out, "\n  dead letters: %s-dlq", plan->app_id);
-  return rc == 0 ? eddy_buf_puts(out, "\n\nStores: none\n") : rc;
+  if (rc == 0 && plan->store_cnt == 0)
+    return eddy_buf_puts(out, "\n\nStores: none\n");
+  rc = rc == 0 ? eddy_buf_puts(out, "\n\nStores\n") : rc;
+  for (uint32_t i = 0; rc == 0 && i < plan->store_cnt; i++) {
+    const eddy_plan_store_t *s = &plan->stores[i];
+    rc = eddy_buf_printf(out, "  %s: %s, sub-topology %u, node %s\n", s->name,
+                         s->kind == EDDY_PLAN_STORE_WINDOW ? "window" : "key-value",
+                         s->subtopology, plan->nodes[s->node]->name);
+  }
+  return rc;
 }
 
 int eddy_plan_describe(const eddy_plan_t *plan, eddy_buf_t *out) {
@@ -236,6 +329,8 @@ static int dot_edges(const eddy_plan_t *plan, eddy_buf_t *out) {
     }
     if (rc == 0 && n->kind == EDDY_NODE_SINK_KAFKA)
       rc = dot_topic_edge(out, n->u.sink_kafka.topic, n->name, false);
+    else if (rc == 0 && n->kind == EDDY_NODE_REPARTITION)
+      rc = dot_topic_edge(out, n->u.repartition.topic, n->name, false);
     else if (rc == 0 && n->kind == EDDY_NODE_SINK_POSTGRES)
       rc = dot_topic_edge(out, n->u.sink_postgres.topic, n->name, false);
   }

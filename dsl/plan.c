@@ -10,9 +10,12 @@
  * topological order.
  *
  * Nodes that reach no sink (a named stream nobody uses) are dropped, and so
- * are sources left with nothing to feed. Subtopologies are the connected
- * components of what remains; repartition cuts come with group by.
+ * are sources left with nothing to feed. `group by` cuts the graph: its
+ * REPARTITION node writes an internal topic and an internal source reads
+ * it back, with no edge between the two. Subtopologies are the connected
+ * components of what remains.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "dsl/check.h"
@@ -29,7 +32,8 @@ typedef struct {
   bool live;
   int32_t source;                 /* index into the program's sources, or -1 */
   const eddy_ast_source_t *ast_source;
-  uint32_t stmt_off, stmt_len;
+  eddy_plan_source_t *internal;   /* an internal source: its prepared plan source */
+  int32_t link;                   /* REPARTITION: the internal source reading its topic */
 } tmp_node_t;
 
 typedef struct {
@@ -50,7 +54,7 @@ static void push_id(eddy_dsl_t *c, idlist_t *l, uint32_t id) {
 
 static uint32_t new_node(planner_t *pl, eddy_node_kind_t kind, const char *name, uint32_t off,
                          uint32_t len) {
-  tmp_node_t t = {.source = -1};
+  tmp_node_t t = {.source = -1, .link = -1};
   t.node = eddy__dsl_alloc(pl->c, sizeof(*t.node));
   t.node->kind = kind;
   t.node->name = name;
@@ -69,6 +73,8 @@ static const char *op_word(eddy_op_kind_t kind) {
   case EDDY_OP_CHECK: return "check";
   case EDDY_OP_TO_KAFKA: return "to-kafka";
   case EDDY_OP_TO_STDOUT: return "to-stdout";
+  case EDDY_OP_GROUP_BY: return "group-by";
+  case EDDY_OP_AGGREGATE: return "aggregate";
   default: return "to-postgres";
   }
 }
@@ -82,6 +88,8 @@ static eddy_node_kind_t node_kind(eddy_op_kind_t kind) {
   case EDDY_OP_CHECK: return EDDY_NODE_CHECK;
   case EDDY_OP_TO_KAFKA: return EDDY_NODE_SINK_KAFKA;
   case EDDY_OP_TO_STDOUT: return EDDY_NODE_SINK_STDOUT;
+  case EDDY_OP_GROUP_BY: return EDDY_NODE_REPARTITION;
+  case EDDY_OP_AGGREGATE: return EDDY_NODE_AGGREGATE;
   default: return EDDY_NODE_SINK_POSTGRES;
   }
 }
@@ -104,6 +112,17 @@ static void fill_node(planner_t *pl, eddy_plan_node_t *n, const eddy_ast_op_t *o
     n->u.sink_kafka.key = op->key;
     break;
   case EDDY_OP_TO_STDOUT: n->u.sink_stdout.format = op->format; break;
+  case EDDY_OP_GROUP_BY:
+    n->out = op->group->part;
+    n->u.repartition.group = op->group;
+    n->u.repartition.topic =
+        eddy__dsl_printf(pl->c, "%s-%s-repartition", pl->prog->app_id, n->name);
+    break;
+  case EDDY_OP_AGGREGATE:
+    n->in = op->group->part;
+    n->u.aggregate.group = op->group;
+    n->u.aggregate.distinct_store = UINT32_MAX;
+    break;
   default: {
     const char **cols = eddy__dsl_array(pl->c, op->name_cnt, sizeof(char *));
     for (uint32_t i = 0; i < op->name_cnt; i++)
@@ -126,6 +145,55 @@ static void plan_source(planner_t *pl, const eddy_ast_stmt_t *st, uint32_t index
   push_id(pl->c, &pl->frontier[st->def], id);
 }
 
+/* The decode layout of a repartition row: as written, with @rowtime a timestamp. */
+static const eddy_fields_t *decode_layout(planner_t *pl, const eddy_fields_t *part,
+                                          const char *const ***paths) {
+  eddy_field_t *items = eddy__dsl_array(pl->c, part->cnt, sizeof(eddy_field_t));
+  const char *const **p = eddy__dsl_array(pl->c, part->cnt, sizeof(char **));
+  memcpy(items, part->items, part->cnt * sizeof(eddy_field_t));
+  for (uint32_t i = 0; i < part->cnt; i++) {
+    const char **path = eddy__dsl_array(pl->c, 2, sizeof(char *));
+    path[0] = items[i].name;
+    p[i] = path;
+  }
+  eddy_fields_t *f = eddy__dsl_alloc(pl->c, sizeof(*f));
+  f->cnt = part->cnt;
+  f->items = items;
+  *paths = p;
+  return f;
+}
+
+/* The source reading a REPARTITION node's topic, in a new subtopology. */
+static uint32_t plan_internal_source(planner_t *pl, uint32_t rep_id) {
+  eddy_plan_node_t *rep = pl->nodes[rep_id].node;
+  eddy_plan_source_t *ps = eddy__dsl_alloc(pl->c, sizeof(*ps));
+  const char **topics = eddy__dsl_array(pl->c, 1, sizeof(char *));
+  topics[0] = rep->u.repartition.topic;
+  ps->name = eddy__dsl_printf(pl->c, "%s-repartition", rep->name);
+  ps->topics = topics;
+  ps->topic_cnt = 1;
+  ps->internal = true;
+  ps->repartition = rep;
+  ps->decode.format = EDDY_FMT_JSON;
+  const char *const **paths;
+  ps->decode.layout = decode_layout(pl, rep->out, &paths);
+  ps->decode.paths = paths;
+  uint8_t *wanted = eddy__dsl_array(pl->c, rep->out->cnt, 1);
+  memset(wanted, 1, rep->out->cnt);
+  ps->decode.wanted = wanted;
+  eddy_expr_t *t = eddy__dsl_alloc(pl->c, sizeof(*t));
+  t->kind = EDDY_X_FIELD;
+  t->type = eddy_type(EDDY_T_TIMESTAMP);
+  t->u.field.path = "@rowtime";
+  t->u.field.slot = (int32_t)(rep->out->cnt - 1);
+  ps->event_time = t;
+  uint32_t id = new_node(pl, EDDY_NODE_SOURCE, ps->name, rep->off, rep->len);
+  pl->nodes[id].internal = ps;
+  pl->nodes[id].node->out = ps->decode.layout;
+  pl->nodes[rep_id].link = (int32_t)id;
+  return id;
+}
+
 static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
   const eddy_ast_pipeline_t *p = &st->pipeline;
   int32_t prefix = st->kind == EDDY_STMT_ASSIGN ? st->def : p->input_def;
@@ -141,6 +209,8 @@ static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
           push_id(pl->c, &cur, pl->frontier[op->defs[j]].ids[i]);
       continue;
     }
+    if (op->kind == EDDY_OP_WINDOW || op->kind == EDDY_OP_EMIT)
+      continue;   /* settings of the aggregate node, not nodes */
     uint32_t n = ++pl->counts[prefix][op->kind];
     const char *name = eddy__dsl_printf(pl->c, "%s.%s-%u", prefix_name, op_word(op->kind), n);
     uint32_t id = new_node(pl, node_kind(op->kind), name, op->off, op->len);
@@ -148,6 +218,8 @@ static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
     for (uint32_t i = 0; i < cur.cnt; i++)
       push_id(pl->c, &pl->nodes[cur.ids[i]].next, id);
     cur = (idlist_t){0};
+    if (op->kind == EDDY_OP_GROUP_BY)
+      id = plan_internal_source(pl, id);
     push_id(pl->c, &cur, id);
   }
   if (st->kind == EDDY_STMT_ASSIGN)
@@ -160,7 +232,7 @@ static void mark_live(planner_t *pl) {
     tmp_node_t *t = &pl->nodes[i];
     eddy_node_kind_t k = t->node->kind;
     t->live = k == EDDY_NODE_SINK_KAFKA || k == EDDY_NODE_SINK_STDOUT ||
-              k == EDDY_NODE_SINK_POSTGRES;
+              k == EDDY_NODE_SINK_POSTGRES || (t->link >= 0 && pl->nodes[t->link].live);
     for (uint32_t j = 0; j < t->next.cnt && !t->live; j++)
       t->live = pl->nodes[t->next.ids[j]].live;
   }
@@ -206,9 +278,18 @@ static void emit_nodes(planner_t *pl, eddy_plan_t *plan) {
       continue;
     new_id[i] = t->node->id = plan->node_cnt;
     plan->nodes[plan->node_cnt++] = t->node;
-    if (t->source >= 0) {
+    if (t->source >= 0 || t->internal != NULL) {
       t->node->u.source.source = plan->source_cnt;
-      fill_source(pl, &plan->sources[plan->source_cnt++], t);
+      eddy_plan_source_t *ps = &plan->sources[plan->source_cnt++];
+      if (t->internal != NULL) {
+        *ps = *t->internal;
+        ps->node = t->node;
+        ps->off = t->node->off;
+        ps->len = t->node->len;
+        ((eddy_plan_node_t *)ps->repartition)->u.repartition.source = t->node->u.source.source;
+      } else {
+        fill_source(pl, ps, t);
+      }
     }
   }
   for (uint32_t i = 0; i < pl->node_cnt; i++) {
@@ -249,6 +330,35 @@ static void split_subtopologies(planner_t *pl, eddy_plan_t *plan) {
     plan->nodes[i]->subtopology = sub_of_root[find_root(parent, i)];
 }
 
+static void add_store(planner_t *pl, eddy_plan_t *plan, eddy_plan_node_t *n, const char *what) {
+  const eddy_plan_group_t *g = n->u.aggregate.group;
+  eddy_plan_store_t *s = &plan->stores[plan->store_cnt];
+  s->name = eddy__dsl_printf(pl->c, "%s-%s", n->name, what);
+  s->changelog = eddy__dsl_printf(pl->c, "%s-%s-changelog", plan->app_id, s->name);
+  s->kind = g->windowed ? EDDY_PLAN_STORE_WINDOW : EDDY_PLAN_STORE_KV;
+  s->retention = g->windowed ? g->size + g->grace : 0;
+  s->window_size = g->windowed ? g->size : 0;
+  s->node = n->id;
+  s->subtopology = n->subtopology;
+  plan->store_cnt++;
+}
+
+/* Each aggregate keeps its accumulators in a store, and distinct values in a second. */
+static void plan_stores(planner_t *pl, eddy_plan_t *plan) {
+  plan->stores = eddy__dsl_array(pl->c, 2 * plan->node_cnt, sizeof(eddy_plan_store_t));
+  for (uint32_t i = 0; i < plan->node_cnt; i++) {
+    eddy_plan_node_t *n = plan->nodes[i];
+    if (n->kind != EDDY_NODE_AGGREGATE)
+      continue;
+    n->u.aggregate.store = plan->store_cnt;
+    add_store(pl, plan, n, "store");
+    if (n->u.aggregate.group->has_distinct) {
+      n->u.aggregate.distinct_store = plan->store_cnt;
+      add_store(pl, plan, n, "distinct-store");
+    }
+  }
+}
+
 eddy_plan_t *eddy__plan_build(eddy_dsl_t *c, const eddy_ast_program_t *prog) {
   planner_t pl = {.c = c, .prog = prog};
   pl.frontier = eddy__dsl_array(c, prog->def_cnt, sizeof(idlist_t));
@@ -267,7 +377,28 @@ eddy_plan_t *eddy__plan_build(eddy_dsl_t *c, const eddy_ast_program_t *prog) {
   plan->file = eddy__dsl_strndup(c, c->src.file, strlen(c->src.file));
   emit_nodes(&pl, plan);
   split_subtopologies(&pl, plan);
+  plan_stores(&pl, plan);
   return plan;
+}
+
+int eddy_plan_internal_topic(char *buf, size_t cap, const char *app_id, const char *suffix) {
+  int n = snprintf(buf, cap, "%s-%s", app_id, suffix);
+  return n < 0 || (size_t)n >= cap ? EDDY_ERANGE : 0;
+}
+
+int eddy_plan_source_topic(char *buf, size_t cap, const eddy_plan_source_t *s, uint32_t i,
+                           const char *app_id) {
+  if (s->internal)
+    return eddy_plan_internal_topic(buf, cap, app_id, s->name);
+  int n = snprintf(buf, cap, "%s", s->topics[i]);
+  return n < 0 || (size_t)n >= cap ? EDDY_ERANGE : 0;
+}
+
+bool eddy_plan_subtopology_stateful(const eddy_plan_t *plan, uint32_t sub) {
+  for (uint32_t i = 0; i < plan->store_cnt; i++)
+    if (plan->stores[i].subtopology == sub)
+      return true;
+  return false;
 }
 
 const char *eddy_format_name(eddy_format_t f) {

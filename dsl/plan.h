@@ -18,6 +18,7 @@
 #define EDDY_DSL_PLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dsl/ast.h"
@@ -72,7 +73,74 @@ typedef enum {
   EDDY_NODE_SINK_POSTGRES,
   EDDY_NODE_REPARTITION,  /* group by: write to the repartition topic (end of a subtopology) */
   EDDY_NODE__STATEFUL,    /* kinds after this one hold state (aggregate, join, over, ...) */
+  EDDY_NODE_AGGREGATE,    /* window + aggregate + emit over the rows of a repartition topic */
 } eddy_node_kind_t;
+
+/* ---- grouping and aggregation --------------------------------------------
+ *
+ * `x | group by k1, k2 | window tumbling 5m grace 30s | aggregate a = sum(v),
+ *  n = count() | emit final` becomes two nodes sharing one eddy_plan_group_t:
+ *
+ *   REPARTITION (end of subtopology A): evaluates the group columns and the
+ *     aggregate arguments on each row and writes the *repartition row*
+ *       k1, k2, @a0, ..., @rowtime
+ *     as JSON to <app>-<node>-repartition, keyed by the encoded group key.
+ *   an internal source (start of subtopology B) reading that topic, with
+ *     event time @rowtime, then
+ *   AGGREGATE: keeps one accumulator row per (group, window) in its store and
+ *     emits rows  k1, k2, [window_start, window_end,] a, n.
+ */
+
+typedef enum {
+  EDDY_AGG_COUNT_ALL,       /* count() */
+  EDDY_AGG_COUNT,           /* count(x): non-null x */
+  EDDY_AGG_SUM,
+  EDDY_AGG_AVG,
+  EDDY_AGG_MIN,
+  EDDY_AGG_MAX,
+  EDDY_AGG_STDDEV,          /* sample standard deviation */
+  EDDY_AGG_FIRST,           /* x of the earliest record (event time) */
+  EDDY_AGG_LAST,            /* x of the latest record (event time) */
+  EDDY_AGG_COUNT_DISTINCT,  /* exact */
+  EDDY_AGG_ARGMAX,          /* argmax(x, by): x of the record with the largest by */
+  EDDY_AGG_ARGMIN,
+} eddy_agg_fn_t;
+
+typedef struct {
+  eddy_agg_fn_t fn;
+  const char *name;         /* the output column */
+  int32_t arg, arg2;        /* slots in the repartition row (-1: none); argmax: x, by */
+  eddy_type_t arg_type, arg2_type;
+  eddy_type_t type;         /* the result */
+} eddy_plan_agg_t;
+
+typedef struct {
+  uint32_t key_cnt;         /* group columns: the first key_cnt fields of part and of out */
+  eddy_type_t key_type;     /* the row key after aggregation: the single column's type,
+                               or struct<group columns> */
+  const eddy_fields_t *part;/* the repartition row: group columns, @a<i> arguments, @rowtime */
+  const eddy_expr_t *const *exprs;  /* per field of part except @rowtime, on the group by's input */
+  bool windowed, hopping;
+  int64_t size, advance, grace;     /* µs; tumbling: advance == size */
+  eddy_plan_agg_t *aggs;
+  uint32_t agg_cnt;
+  bool emit_final;          /* emit final, else emit changes */
+  bool has_distinct;        /* a count_distinct needs the distinct store */
+  uint32_t state;           /* checker only: what may come next */
+} eddy_plan_group_t;
+
+typedef enum { EDDY_PLAN_STORE_KV, EDDY_PLAN_STORE_WINDOW } eddy_plan_store_kind_t;
+
+/** A state store the runtime opens per task of its subtopology. */
+typedef struct {
+  const char *name;         /* "<node>-store": stable, derived from the node name */
+  const char *changelog;    /* "<app>-<name>-changelog" (with the plan's app id) */
+  eddy_plan_store_kind_t kind;
+  int64_t retention;        /* window stores: size + grace (µs); 0: forever */
+  int64_t window_size;      /* window stores */
+  uint32_t node;            /* the owning node */
+  uint32_t subtopology;
+} eddy_plan_store_t;
 
 typedef struct eddy_plan_node_s eddy_plan_node_t;
 
@@ -124,9 +192,15 @@ struct eddy_plan_node_s {
       const char *topic;        /* the Kafka topic the sink consumes */
     } sink_postgres;
     struct {
-      const char *topic;        /* <app>-<node>-repartition */
-      const eddy_expr_t *key;
+      const char *topic;        /* <app>-<node>-repartition (with the plan's app id) */
+      const eddy_plan_group_t *group;
+      uint32_t source;          /* the internal source reading the topic */
     } repartition;
+    struct {
+      const eddy_plan_group_t *group;
+      uint32_t store;           /* index in eddy_plan_t.stores */
+      uint32_t distinct_store;  /* UINT32_MAX: none (no count_distinct) */
+    } aggregate;
   } u;
 };
 
@@ -135,6 +209,7 @@ typedef struct {
   const char *const *topics;
   uint32_t topic_cnt;
   bool internal;                /* a repartition topic read by a later subtopology */
+  const eddy_plan_node_t *repartition;  /* internal: the node writing the topic */
   eddy_on_error_t on_error;
   eddy_decode_spec_t decode;
   const eddy_expr_t *key;       /* NULL: the message key (string) */
@@ -159,6 +234,22 @@ typedef struct eddy_plan_s {
   uint32_t node_cnt;
   eddy_subtopology_t *subtopologies;
   uint32_t subtopology_cnt;
+  eddy_plan_store_t *stores;
+  uint32_t store_cnt;
 } eddy_plan_t;
+
+/**
+ * The name of internal topic \p suffix for application \p app_id
+ * ("<app>-<suffix>") into \p buf. The runtime's application.id may differ
+ * from the plan's `app`, so it formats internal names itself.
+ * @returns 0 or EDDY_ERANGE.
+ */
+int eddy_plan_internal_topic(char *buf, size_t cap, const char *app_id, const char *suffix);
+/** @returns the runtime name of source \p s's topic \p i under \p app_id (internal
+ * topics are renamed) into \p buf; 0 or EDDY_ERANGE. */
+int eddy_plan_source_topic(char *buf, size_t cap, const eddy_plan_source_t *s, uint32_t i,
+                           const char *app_id);
+/** @returns true when subtopology \p sub has a stateful node. */
+bool eddy_plan_subtopology_stateful(const eddy_plan_t *plan, uint32_t sub);
 
 #endif

@@ -256,3 +256,176 @@ EDDY_TEST(plan_compile_survives_allocation_failures) {
   ASSERT_TRUE(ok > 0);   /* past the last allocation every compile succeeds */
   EDDY_ASSERT_NO_LEAKS();
 }
+
+/* ---- group by, windows, aggregates -------------------------------------- */
+
+#define GROUPED                                                                          \
+  "app shop\n"                                                                           \
+  "stream orders from \"o\" format json\n"                                               \
+  "  schema (id int, user_id int, amount decimal(10,2), status string, at timestamp(3))\n" \
+  "  event-time at\n"                                                                    \
+  "rev = orders | where status == \"paid\"\n"                                           \
+  "  | group by user_id, day = date_trunc(\"day\", at)\n"                               \
+  "  | window hopping 10m advance 5m grace 30s\n"                                        \
+  "  | aggregate n = count(), total = sum(amount), mean = avg(amount),\n"                \
+  "              users = count_distinct(user_id), top = argmax(id, amount)\n"            \
+  "  | emit final\n"                                                                     \
+  "rev | to kafka \"rev\"\n"
+
+static const char *field_names(const eddy_fields_t *f) {
+  static char out[1024];
+  out[0] = '\0';
+  for (uint32_t i = 0; i < f->cnt; i++) {
+    char t[64];
+    eddy_type_format(&f->items[i].type, t, sizeof(t));
+    snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s %s", i ? ", " : "",
+             f->items[i].name, t);
+  }
+  return out;
+}
+
+EDDY_TEST(plan_group_by_cuts_a_subtopology) {
+  eddy_topology_t *topo = compile_as("shop.eddy", GROUPED);
+  const eddy_plan_t *plan = eddy_topology_plan(topo);
+  ASSERT_STR_EQ("orders rev.where-1 rev.group-by-1 rev.group-by-1-repartition rev.aggregate-1 "
+                "rev.to-kafka-1",
+                names((const eddy_plan_node_t *const *)plan->nodes, plan->node_cnt));
+  const eddy_plan_node_t *rep = node(plan, "rev.group-by-1");
+  ASSERT_EQ(EDDY_NODE_REPARTITION, rep->kind);
+  ASSERT_EQ(0, rep->next_cnt);
+  ASSERT_EQ(0, rep->subtopology);
+  ASSERT_STR_EQ("shop-rev.group-by-1-repartition", rep->u.repartition.topic);
+  /* the arguments are computed before the cut: user_id is the group column already */
+  ASSERT_STR_EQ("user_id int, day timestamp, @a0 decimal(10,2), @a1 int, @rowtime timestamp",
+                field_names(rep->out));
+  ASSERT_EQ(2, plan->subtopology_cnt);
+  ASSERT_EQ(2, plan->source_cnt);
+  const eddy_plan_source_t *in = &plan->sources[1];
+  ASSERT_TRUE(in->internal);
+  ASSERT_TRUE(in->repartition == rep);
+  ASSERT_EQ(1, rep->u.repartition.source);
+  ASSERT_STR_EQ("rev.group-by-1-repartition", in->name);
+  ASSERT_STR_EQ("shop-rev.group-by-1-repartition", in->topics[0]);
+  ASSERT_EQ(EDDY_FMT_JSON, in->decode.format);
+  ASSERT_EQ(1, in->subtopology);
+  ASSERT_EQ(EDDY_X_FIELD, in->event_time->kind);
+  ASSERT_EQ(4, in->event_time->u.field.slot);
+  char topic[256];
+  ASSERT_OK(eddy_plan_source_topic(topic, sizeof(topic), in, 0, "other"));
+  ASSERT_STR_EQ("other-rev.group-by-1-repartition", topic);
+  ASSERT_OK(eddy_plan_source_topic(topic, sizeof(topic), &plan->sources[0], 0, "other"));
+  ASSERT_STR_EQ("o", topic);
+
+  const eddy_plan_node_t *agg = node(plan, "rev.aggregate-1");
+  ASSERT_EQ(1, agg->subtopology);
+  ASSERT_STR_EQ("user_id int, day timestamp, window_start timestamp, window_end timestamp, "
+                "n int, total decimal(38,2), mean decimal(38,6), users int, top int",
+                field_names(agg->out));
+  const eddy_plan_group_t *g = agg->u.aggregate.group;
+  ASSERT_TRUE(g == rep->u.repartition.group);
+  ASSERT_EQ(2, g->key_cnt);
+  ASSERT_EQ(EDDY_T_STRUCT, g->key_type.kind);
+  ASSERT_TRUE(g->windowed && g->hopping && g->emit_final && g->has_distinct);
+  ASSERT_EQ(10 * EDDY_MIN, g->size);
+  ASSERT_EQ(5 * EDDY_MIN, g->advance);
+  ASSERT_EQ(30 * EDDY_SEC, g->grace);
+  ASSERT_EQ(5, g->agg_cnt);
+  ASSERT_EQ(EDDY_AGG_COUNT_ALL, g->aggs[0].fn);
+  ASSERT_EQ(-1, g->aggs[0].arg);
+  ASSERT_EQ(EDDY_AGG_SUM, g->aggs[1].fn);
+  ASSERT_EQ(2, g->aggs[1].arg);
+  ASSERT_EQ(2, g->aggs[2].arg);   /* avg(amount) shares sum(amount)'s column */
+  ASSERT_EQ(0, g->aggs[3].arg);   /* count_distinct(user_id) reads the group column */
+  ASSERT_EQ(3, g->aggs[4].arg);
+  ASSERT_EQ(2, g->aggs[4].arg2);
+
+  ASSERT_EQ(2, plan->store_cnt);
+  ASSERT_STR_EQ("rev.aggregate-1-store", plan->stores[0].name);
+  ASSERT_STR_EQ("shop-rev.aggregate-1-store-changelog", plan->stores[0].changelog);
+  ASSERT_EQ(EDDY_PLAN_STORE_WINDOW, plan->stores[0].kind);
+  ASSERT_EQ(10 * EDDY_MIN + 30 * EDDY_SEC, plan->stores[0].retention);
+  ASSERT_EQ(1, plan->stores[0].subtopology);
+  ASSERT_EQ(agg->id, plan->stores[0].node);
+  ASSERT_STR_EQ("rev.aggregate-1-distinct-store", plan->stores[1].name);
+  ASSERT_EQ(0, agg->u.aggregate.store);
+  ASSERT_EQ(1, agg->u.aggregate.distinct_store);
+  ASSERT_FALSE(eddy_plan_subtopology_stateful(plan, 0));
+  ASSERT_TRUE(eddy_plan_subtopology_stateful(plan, 1));
+  eddy_topology_destroy(topo);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(plan_unwindowed_aggregate_and_unused_grouping) {
+  eddy_topology_t *topo = compile_as("t.eddy", SHOP
+      "unused = orders | group by status | aggregate n = count()\n"
+      "orders | group by status | aggregate hi = max(amount) | to stdout\n");
+  const eddy_plan_t *plan = eddy_topology_plan(topo);
+  ASSERT_STR_EQ("orders orders.group-by-1 orders.group-by-1-repartition orders.aggregate-1 "
+                "orders.to-stdout-1",
+                names((const eddy_plan_node_t *const *)plan->nodes, plan->node_cnt));
+  const eddy_plan_node_t *agg = node(plan, "orders.aggregate-1");
+  const eddy_plan_group_t *g = agg->u.aggregate.group;
+  ASSERT_FALSE(g->windowed || g->emit_final || g->has_distinct);
+  ASSERT_EQ(EDDY_T_STRING, g->key_type.kind);
+  ASSERT_STR_EQ("status string, hi decimal(10,2)", field_names(agg->out));
+  ASSERT_EQ(1, plan->store_cnt);
+  ASSERT_EQ(EDDY_PLAN_STORE_KV, plan->stores[0].kind);
+  ASSERT_EQ(0, plan->stores[0].retention);
+  ASSERT_EQ(UINT32_MAX, agg->u.aggregate.distinct_store);
+  eddy_topology_destroy(topo);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(plan_describe_grouping) {
+  eddy_topology_t *topo = compile_as("shop.eddy", GROUPED);
+  eddy_buf_t out = {0};
+  ASSERT_OK(eddy_plan_describe(eddy_topology_plan(topo), &out));
+  const char *text = eddy_buf_cstr(&out);
+  ASSERT_TRUE(strstr(text,
+      "  Sink rev.group-by-1: group by user_id, day = date_trunc(\"day\", at) (to topic "
+      "shop-rev.group-by-1-repartition)\n    <-- rev.where-1\n\nSub-topology 1\n"
+      "  Source rev.group-by-1-repartition (topics: [shop-rev.group-by-1-repartition], "
+      "internal, written by rev.group-by-1)\n    key: the group key\n"
+      "    event time: @rowtime\n") != NULL);
+  ASSERT_TRUE(strstr(text,
+      "  Processor rev.aggregate-1: window hopping 10m advance 5m grace 30s | aggregate "
+      "n = count(), total = sum(amount), mean = avg(amount), users = count_distinct(user_id), "
+      "top = argmax(id, amount) | emit final\n"
+      "    store: rev.aggregate-1-store (window, retention 10m30s, changelog "
+      "shop-rev.aggregate-1-store-changelog)\n"
+      "    store: rev.aggregate-1-distinct-store (window, retention 10m30s, changelog "
+      "shop-rev.aggregate-1-distinct-store-changelog)\n") != NULL);
+  ASSERT_TRUE(strstr(text,
+      "Topics\n  input: o\n  output: rev\n  repartition: shop-rev.group-by-1-repartition\n"
+      "  changelogs: shop-rev.aggregate-1-store-changelog "
+      "shop-rev.aggregate-1-distinct-store-changelog\n  dead letters: shop-dlq\n\nStores\n"
+      "  rev.aggregate-1-store: window, sub-topology 1, node rev.aggregate-1\n"
+      "  rev.aggregate-1-distinct-store: window, sub-topology 1, node rev.aggregate-1\n") != NULL);
+  eddy_buf_clear(&out);
+  ASSERT_OK(eddy_plan_describe_dot(eddy_topology_plan(topo), &out));
+  ASSERT_TRUE(strstr(eddy_buf_cstr(&out), "  \"rev.group-by-1\" -> "
+                                           "\"topic shop-rev.group-by-1-repartition\";\n") != NULL);
+  ASSERT_TRUE(strstr(eddy_buf_cstr(&out), "  \"topic shop-rev.group-by-1-repartition\" -> "
+                                           "\"rev.group-by-1-repartition\";\n") != NULL);
+  eddy_buf_free(&out);
+  eddy_topology_destroy(topo);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(plan_grouping_compile_survives_allocation_failures) {
+  int ok = 0, oom = 0;
+  for (long n = 1; n < 600; n++) {
+    eddy_topology_t *topo = NULL;
+    eddy_alloc_fail_after(n);
+    int rc = eddy_topology_compile(&topo, "t.eddy", GROUPED, strlen(GROUPED), ignore, NULL);
+    eddy_alloc_fail_after(0);
+    if (rc != 0 && rc != EDDY_ENOMEM)
+      eddy_test_fail(__FILE__, __LINE__, "allocation %ld: rc %d", n, rc);
+    rc == 0 ? ok++ : oom++;
+    eddy_topology_destroy(topo);
+    ASSERT_EQ(0, eddy_alloc_live());
+  }
+  ASSERT_TRUE(oom > 0);
+  ASSERT_TRUE(ok > 0);
+  EDDY_ASSERT_NO_LEAKS();
+}
