@@ -71,10 +71,12 @@ int eddy_avro_decoder_add_schema(eddy_avro_decoder_t *d, int id, const eddy_sr_s
  *            schema eddy cannot use, a truncated or malformed datum, bytes
  *            after the datum, a writer type that does not match the
  *            declared column, a value out of range for it;
- *          EDDY_EIO / EDDY_ETIMEOUT with (*err)->retriable set when the
- *            registry could not be asked for a new schema id: nothing was
- *            decoded; the caller retries the same record later (with
- *            backoff) and must not drop it;
+ *          EDDY_EIO / EDDY_ETIMEOUT when the registry could not be asked
+ *            for a new schema id; nothing was decoded and the record is not
+ *            at fault: with (*err)->retriable set (unreachable, timeout,
+ *            HTTP 5xx) the caller retries the same record later with
+ *            backoff and must not drop it; without it (HTTP 401/403, a
+ *            malformed answer) retrying will not help: stop with the error;
  *          EDDY_ENOMEM.
  *          After an error vals[] holds nothing useful.
  * @locality the thread that owns the decoder (the registry client locks itself)

@@ -118,8 +118,9 @@ int eddy__avro_boolean(eddy__avro_rd_t *r, bool *out);
 int eddy__avro_branch(eddy__avro_rd_t *r, const eddy_sr_node_t *u, const eddy_sr_node_t **out);
 /**
  * The next block count of an array or map (0 ends it). Negative counts
- * (followed by the block's byte size) are returned as positive. Checks the
- * count against the bytes left for items at least \p min_size bytes long.
+ * (followed by the block's byte size) are returned as positive. The count
+ * must fit the bytes left, unless \p items (NULL for a map) can be empty;
+ * \p total adds up the counts, and bounds the items of zero size.
  */
 int eddy__avro_block(eddy__avro_rd_t *r, const eddy_sr_node_t *items, int64_t *cnt,
                      int64_t *total);

@@ -116,9 +116,10 @@ static int plan_get(eddy_avro_decoder_t *d, int id, eddy__avro_plan_t **out,
   eddy_error_t *why = NULL;
   int rc = eddy_sr_client_schema(d->registry, id, &schema, &why);
   if (rc == EDDY_EIO || rc == EDDY_ETIMEOUT) {
-    /* The registry is unreachable: hand its error on, retriable. */
-    rc = eddy_error_set_ex(err, rc, "registry", true, "fetching Avro schema id %d: %s", id,
-                           eddy_error_msg(why));
+    /* Unreachable (retriable), or refusing us (401, 403: not retriable, a
+       configuration problem): either way the record itself is not at fault. */
+    rc = eddy_error_set_ex(err, rc, "registry", why == NULL || why->retriable,
+                           "fetching Avro schema id %d: %s", id, eddy_error_msg(why));
   } else if (rc == EDDY_ENOENT) {
     rc = eddy_error_set(err, EDDY_EDECODE, "unknown Avro schema id %d (%s)", id,
                         eddy_error_msg(why));
