@@ -62,7 +62,8 @@ int eddy_avro_decoder_add_schema(eddy_avro_decoder_t *d, int id, const eddy_sr_s
 /**
  * Decode one Kafka record value into \p vals (spec->layout->cnt slots;
  * fields not wanted or not in the writer schema are null). Strings and
- * bytes borrow from \p payload; arrays, JSON text of untyped composites and
+ * bytes borrow from \p payload (enum symbols from the writer schema, valid
+ * while the registry client lives); arrays, JSON text of untyped composites and
  * the like are allocated in \p arena. Same contract as eddy_decoder_decode().
  * @returns 0;
  *          EDDY_ENOENT for a tombstone (NULL or empty payload);
