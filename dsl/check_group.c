@@ -16,6 +16,7 @@
 
 #define WHY_SIZE 256
 #define MAX_WINDOWS_PER_RECORD 1000
+#define MAX_WINDOW_TIME (36500 * EDDY_DAY)   /* 100 years: window arithmetic never overflows */
 
 enum { AFTER_GROUP = 1, AFTER_WINDOW, AGGREGATED };
 
@@ -132,6 +133,8 @@ static void check_window(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *
   int64_t advance = kind == EDDY_WINDOW_HOPPING ? op->u.window.advance : size;
   if (size <= 0)
     fail_at(ck, op->off, op->len, "a window size must be positive");
+  if (size > MAX_WINDOW_TIME || op->u.window.grace > MAX_WINDOW_TIME)
+    fail_at(ck, op->off, op->len, "window sizes and grace periods are limited to 36500d");
   if (advance <= 0 || advance > size)
     fail_at(ck, op->off, op->len,
             "the advance of a hopping window must be positive and at most its size");

@@ -1,0 +1,40 @@
+/* Aggregate operator internals shared by aggregate.c and accum.c. */
+#ifndef EDDY_OPERATORS_AGGREGATE_INT_H
+#define EDDY_OPERATORS_AGGREGATE_INT_H
+
+#include "operators/aggregate.h"
+
+/*
+ * One accumulator of an aggregate row. The state of a (group, window) is
+ * an array of values, encoded with operators/codec.h in the store:
+ *
+ *   slot 0              the largest event time folded in (INT, or NULL)
+ *   then per function   COUNT*: n          SUM: sum         AVG: n, sum
+ *                       MIN/MAX: value     STDDEV: n, mean, m2 (doubles)
+ *                       FIRST/LAST: time, value    ARGMAX/ARGMIN: by, value
+ *
+ * A NULL slot means "nothing yet". AVG of int and decimal keeps an exact
+ * decimal sum; STDDEV uses Welford's update.
+ */
+typedef struct {
+  const eddy_plan_agg_t *spec;
+  uint32_t slot;     /* its first slot in the state */
+  uint32_t index;    /* position in the aggregate (prefix of distinct keys) */
+} eddy__acc_t;
+
+/** Slots \p fn uses. */
+uint32_t eddy__acc_slots(eddy_agg_fn_t fn);
+/** The state of an empty group: counts 0, everything else NULL. */
+void eddy__acc_init(const eddy__acc_t *a, eddy_value_t *state);
+/**
+ * Fold one record in: \p x and \p by are its arguments (NULL when absent),
+ * \p ts its event time; \p is_new tells count_distinct whether x is new.
+ * @returns 0 or EDDY_EOVERFLOW (message in *err).
+ */
+int eddy__acc_update(const eddy__acc_t *a, eddy_value_t *state, const eddy_value_t *x,
+                     const eddy_value_t *by, int64_t ts, bool is_new, eddy_error_t **err);
+/** The result value of \p a from \p state. @returns 0 or an error. */
+int eddy__acc_result(const eddy__acc_t *a, const eddy_value_t *state, eddy_value_t *out,
+                     eddy_error_t **err);
+
+#endif

@@ -1,0 +1,163 @@
+/* Binary value encoding for store keys and values (see codec.h). */
+#include "operators/codec.h"
+
+#include <string.h>
+
+__extension__ typedef unsigned __int128 u128_t;
+
+static void put_u64(uint8_t *b, uint64_t v) {
+  for (int i = 7; i >= 0; i--, v >>= 8)
+    b[i] = (uint8_t)v;
+}
+
+static uint64_t get_u64(const uint8_t *b) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v = v << 8 | b[i];
+  return v;
+}
+
+static int put_varint(eddy_buf_t *out, uint64_t n) {
+  uint8_t b[10];
+  size_t len = 0;
+  do {
+    b[len] = (uint8_t)(n & 0x7f);
+    n >>= 7;
+    if (n != 0)
+      b[len] |= 0x80;
+    len++;
+  } while (n != 0);
+  return eddy_buf_append(out, b, len);
+}
+
+static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *n) {
+  *n = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*p >= end)
+      return EDDY_EDECODE;
+    uint8_t b = *(*p)++;
+    *n |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80))
+      return 0;
+  }
+  return EDDY_EDECODE;
+}
+
+int eddy_codec_put(eddy_buf_t *out, const eddy_value_t *v) {
+  uint8_t b[18];
+  b[0] = v->kind;
+  size_t len = 1;
+  switch (v->kind) {
+  case EDDY_T_NULL: break;
+  case EDDY_T_BOOL: b[len++] = v->u.b ? 1 : 0; break;
+  case EDDY_T_INT:
+  case EDDY_T_TIMESTAMP:
+  case EDDY_T_DURATION:
+    put_u64(b + 1, (uint64_t)v->u.i ^ (1ull << 63));
+    len += 8;
+    break;
+  case EDDY_T_DECIMAL: {
+    u128_t u = (u128_t)v->u.dec ^ ((u128_t)1 << 127);
+    b[len++] = v->scale;
+    put_u64(b + 2, (uint64_t)(u >> 64));
+    put_u64(b + 10, (uint64_t)u);
+    len += 16;
+    break;
+  }
+  case EDDY_T_DOUBLE: {
+    double d = v->u.d == 0 ? 0.0 : v->u.d;
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    put_u64(b + 1, bits);
+    len += 8;
+    break;
+  }
+  case EDDY_T_STRING:
+  case EDDY_T_BYTES: {
+    int rc = eddy_buf_append(out, b, 1);
+    if (rc == 0)
+      rc = put_varint(out, v->len);
+    return rc == 0 && v->len > 0 ? eddy_buf_append(out, v->kind == EDDY_T_STRING
+                                                            ? (const void *)v->u.s
+                                                            : (const void *)v->u.bytes,
+                                                   v->len)
+                                 : rc;
+  }
+  default:
+    return EDDY_EINVAL;
+  }
+  return eddy_buf_append(out, b, len);
+}
+
+static int need(const uint8_t *p, const uint8_t *end, size_t n) {
+  return (size_t)(end - p) >= n ? 0 : EDDY_EDECODE;
+}
+
+int eddy_codec_get(const uint8_t **p, const uint8_t *end, eddy_value_t *v) {
+  if (*p >= end)
+    return EDDY_EDECODE;
+  *v = eddy_null();
+  v->kind = *(*p)++;
+  const uint8_t *q = *p;
+  switch (v->kind) {
+  case EDDY_T_NULL: return 0;
+  case EDDY_T_BOOL:
+    if (need(q, end, 1) != 0)
+      return EDDY_EDECODE;
+    v->u.b = q[0] != 0;
+    *p += 1;
+    return 0;
+  case EDDY_T_INT:
+  case EDDY_T_TIMESTAMP:
+  case EDDY_T_DURATION:
+  case EDDY_T_DOUBLE:
+    if (need(q, end, 8) != 0)
+      return EDDY_EDECODE;
+    if (v->kind == EDDY_T_DOUBLE) {
+      uint64_t bits = get_u64(q);
+      memcpy(&v->u.d, &bits, 8);
+    } else {
+      v->u.i = (int64_t)(get_u64(q) ^ (1ull << 63));
+    }
+    *p += 8;
+    return 0;
+  case EDDY_T_DECIMAL: {
+    if (need(q, end, 17) != 0)
+      return EDDY_EDECODE;
+    u128_t u = (u128_t)get_u64(q + 1) << 64 | get_u64(q + 9);
+    v->scale = q[0];
+    v->u.dec = (eddy_i128)(u ^ ((u128_t)1 << 127));
+    *p += 17;
+    return 0;
+  }
+  case EDDY_T_STRING:
+  case EDDY_T_BYTES: {
+    uint64_t n;
+    if (get_varint(p, end, &n) != 0 || n > UINT32_MAX || need(*p, end, (size_t)n) != 0)
+      return EDDY_EDECODE;
+    v->len = (uint32_t)n;
+    if (v->kind == EDDY_T_STRING)
+      v->u.s = (const char *)*p;
+    else
+      v->u.bytes = *p;
+    *p += n;
+    return 0;
+  }
+  default:
+    return EDDY_EDECODE;
+  }
+}
+
+int eddy_codec_normalize(eddy_value_t *v, const eddy_type_t *t) {
+  if (v->kind == EDDY_T_DOUBLE && v->u.d == 0)
+    v->u.d = 0.0;
+  if (v->kind != EDDY_T_DECIMAL || t->kind != EDDY_T_DECIMAL || v->scale == t->scale)
+    return 0;
+  eddy_i128 r;
+  int rc = eddy_decimal_rescale(v->u.dec, v->scale, t->scale, &r);
+  if (rc == 0) {
+    v->u.dec = r;
+    v->scale = t->scale;
+  }
+  return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * A compact binary encoding of scalar values, for store keys and values
+ * (group keys, accumulator state). Each value is self-delimiting, so a key
+ * is simply the values one after another:
+ *
+ *   +-------+-----------------------------------------------------------+
+ *   | tag 1 | payload                                                   |
+ *   +-------+-----------------------------------------------------------+
+ *     tag = eddy_kind_t
+ *     NULL                    (none)
+ *     BOOL                    0 | 1
+ *     INT, TIMESTAMP, DURATION  8 bytes, big-endian, sign bit flipped
+ *     DECIMAL                 scale 1, unscaled 16 bytes big-endian, sign flipped
+ *     DOUBLE                  8 bytes, IEEE bits big-endian (-0.0 stored as 0.0)
+ *     STRING, BYTES           length (LEB128 varint), bytes
+ *
+ * Equal values of one column type encode to equal bytes (decimals are
+ * rescaled to the column's scale first, see eddy_codec_normalize()).
+ */
+#ifndef EDDY_OPERATORS_CODEC_H
+#define EDDY_OPERATORS_CODEC_H
+
+#include "eddy/store.h"
+#include "eddy/value.h"
+
+/** Append \p v (a scalar) to \p out. @returns 0, EDDY_ENOMEM, or EDDY_EINVAL for
+ * arrays, structs and ANY. */
+int eddy_codec_put(eddy_buf_t *out, const eddy_value_t *v);
+/**
+ * Read one value at *p (advancing it) from a buffer ending at \p end.
+ * Strings and bytes borrow from the buffer. @returns 0 or EDDY_EDECODE.
+ */
+int eddy_codec_get(const uint8_t **p, const uint8_t *end, eddy_value_t *v);
+/**
+ * Bring \p v to the canonical form of its column type \p t: a decimal at
+ * the type's scale, 0.0 for -0.0. @returns 0 or EDDY_EOVERFLOW.
+ */
+int eddy_codec_normalize(eddy_value_t *v, const eddy_type_t *t);
+
+#endif
