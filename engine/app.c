@@ -3,6 +3,19 @@
 
 #include <string.h>
 
+/* One memory budget for every store of the application. */
+static int open_state(eddy_app_t *app, eddy_error_t **err) {
+  eddy_state_conf_t sc;
+  eddy_state_conf_init(&sc);
+  sc.dir = app->conf.state_dir;
+  sc.memory_bytes = (size_t)app->conf.state_memory_bytes;
+  sc.cache_max_bytes = app->conf.state_cache_max_bytes;
+  sc.write_buffer_ratio = app->conf.state_write_buffer_ratio;
+  sc.background_threads = (int)app->conf.state_background_threads;
+  sc.logger = &app->log;
+  return eddy_state_env_new(&app->state, &sc, err);
+}
+
 int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t *conf,
                  const eddy_logger_t *log, eddy_error_t **err) {
   *out = NULL;
@@ -34,6 +47,11 @@ int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t 
     eddy_app_destroy(app);
     return EDDY_ENOMEM;
   }
+  rc = plan->store_cnt > 0 ? open_state(app, err) : 0;
+  if (rc != 0) {
+    eddy_app_destroy(app);
+    return rc;
+  }
   for (int i = 0; i < app->thread_cnt; i++) {
     app->threads[i].app = app;
     app->threads[i].index = i;
@@ -47,9 +65,17 @@ int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t 
   return 0;
 }
 
+void eddy_app_set_topic_creator(eddy_app_t *app, eddy_topic_create_fn create, void *opaque) {
+  app->create_topic = create;
+  app->create_opaque = opaque;
+}
+
 int eddy_app_start(eddy_app_t *app, eddy_error_t **err) {
   eddy_log(&app->log, EDDY_LOG_INFO, "app", "starting application '%s' with %d stream thread(s)",
            app->app_id, app->thread_cnt);
+  int rc = eddy__app_topics(app, err);
+  if (rc != 0)
+    return rc;
   for (int i = 0; i < app->thread_cnt; i++) {
     eddy_stream_thread_t *t = &app->threads[i];
     atomic_fetch_add(&app->running, 1);
@@ -59,6 +85,7 @@ int eddy_app_start(eddy_app_t *app, eddy_error_t **err) {
       return eddy_error_set(err, EDDY_ESTATE, "cannot start stream thread %d", i);
     }
     t->started = true;
+    atomic_fetch_add(&app->started, 1);
   }
   return 0;
 }
@@ -94,6 +121,7 @@ void eddy_app_destroy(eddy_app_t *app) {
   for (int i = 0; app->threads != NULL && i < app->thread_cnt; i++)
     eddy__thread_free(&app->threads[i]);
   eddy_free(app->threads);
+  eddy_state_env_destroy(app->state);
   eddy_free(app->app_id);
   eddy_free(app->dlq_topic);
   eddy_config_free(&app->conf);

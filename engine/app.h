@@ -27,7 +27,17 @@ typedef struct eddy_app_s eddy_app_t;
  */
 int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t *conf,
                  const eddy_logger_t *log, eddy_error_t **err);
-/** Start the stream threads. */
+/**
+ * Have internal topics (repartition, changelogs) made by \p create instead of
+ * the admin API: the embedded broker has none (pass a function calling
+ * eddy_broker_create_topic()). Call before eddy_app_start().
+ */
+void eddy_app_set_topic_creator(eddy_app_t *app, eddy_topic_create_fn create, void *opaque);
+/**
+ * Start the stream threads, after creating the internal topics a stateful
+ * plan needs (sized by its source topics, which must exist: eddy waits up to
+ * 30 s for them).
+ */
 int eddy_app_start(eddy_app_t *app, eddy_error_t **err);
 /** Ask the threads to stop after their current batch. Thread-safe. */
 void eddy_app_request_stop(eddy_app_t *app);

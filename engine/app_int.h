@@ -23,6 +23,9 @@ typedef struct eddy_stream_thread_s {
   int rc;                            /* exit status of the thread */
   eddy_error_t *err;
   int64_t last_commit_us;
+  rd_kafka_t *restorer;              /* restore consumer, made on first use */
+  rd_kafka_topic_partition_list_t *paused;   /* stateful partitions waiting for restore */
+  eddy_restore_progress_t restore;   /* for metrics */
 } eddy_stream_thread_t;
 
 struct eddy_app_s {
@@ -34,10 +37,18 @@ struct eddy_app_s {
   eddy_counters_t counters;
   atomic_bool stop;
   atomic_int running;
+  atomic_int started;                /* threads created */
+  atomic_int done_committing;        /* threads past their last commit */
   eddy_stream_thread_t *threads;
   int thread_cnt;
   bool joined;
+  eddy_state_env_t *state;           /* stateful plans: the stores' shared budget */
+  eddy_topic_create_fn create_topic; /* internal topics without the admin API */
+  void *create_opaque;
 };
+
+/** Create the internal topics (repartition, changelogs) before the threads start (topics.c). */
+int eddy__app_topics(eddy_app_t *app, eddy_error_t **err);
 
 /** Create a thread's clients and executor. */
 int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err);

@@ -152,11 +152,12 @@ static void log_progress(eddy_app_t **apps, int cnt, const eddy_logger_t *log,
     const eddy_counters_t *c = eddy_app_counters(apps[i]);
     long long in = atomic_load(&c->records_in);
     eddy_log(log, EDDY_LOG_INFO, "run",
-             "app=%s in=%lld (%.0f/s) out=%lld dlq=%lld skipped=%lld tombstones=%lld lag=%lld",
+             "app=%s in=%lld (%.0f/s) out=%lld dlq=%lld skipped=%lld tombstones=%lld late=%lld "
+             "lag=%lld",
              eddy_app_id(apps[i]), in, secs > 0 ? (double)(in - last_in[i]) / secs : 0.0,
              (long long)atomic_load(&c->records_out), (long long)atomic_load(&c->dlq),
              (long long)atomic_load(&c->skipped), (long long)atomic_load(&c->tombstones),
-             eddy_app_lag(apps[i]));
+             (long long)atomic_load(&c->late), eddy_app_lag(apps[i]));
     last_in[i] = in;
   }
 }
@@ -202,12 +203,19 @@ static int create_embedded_topics(eddy_broker_t *b, eddy_topology_t **topos, int
   return 0;
 }
 
+/* The embedded broker has no CreateTopics: internal topics are made in process. */
+static int create_on_broker(void *opaque, const char *topic, int partitions, eddy_error_t **err) {
+  return eddy_broker_create_topic(opaque, topic, partitions, err);
+}
+
 static int start_apps(run_opts_t *o, eddy_topology_t **topos, eddy_app_t **apps,
-                      const eddy_logger_t *log) {
+                      eddy_broker_t *broker, const eddy_logger_t *log) {
   for (int i = 0; i < o->file_cnt; i++) {
     eddy_error_t *err = NULL;
     const eddy_plan_t *plan = eddy_topology_plan(topos[i]);
     int rc = eddy_app_new(&apps[i], plan, &o->conf, log, &err);
+    if (rc == 0 && broker != NULL)
+      eddy_app_set_topic_creator(apps[i], create_on_broker, broker);
     if (rc == 0)
       rc = eddy_app_start(apps[i], &err);
     if (rc != 0) {
@@ -233,8 +241,8 @@ static int compile_all(run_opts_t *o, eddy_topology_t **topos) {
 }
 
 static int run_all(run_opts_t *o, eddy_topology_t **topos, eddy_app_t **apps,
-                   const eddy_logger_t *log) {
-  int rc = start_apps(o, topos, apps, log);
+                   eddy_broker_t *broker, const eddy_logger_t *log) {
+  int rc = start_apps(o, topos, apps, broker, log);
   if (rc == 0)
     supervise(apps, o->file_cnt, &o->conf, log);
   int exit_code = rc == 0 ? 0 : 1;
@@ -286,7 +294,7 @@ int eddy_cmd_run(int argc, char **argv) {
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-  rc = run_all(&o, topos, apps, &log);
+  rc = run_all(&o, topos, apps, broker, &log);
 out:
   for (int i = 0; topos != NULL && i < o.file_cnt; i++)
     eddy_topology_destroy(topos[i]);

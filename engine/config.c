@@ -9,7 +9,9 @@
 
 #include "engine/util.h"
 
-typedef enum { KIND_STR, KIND_INT, KIND_SIZE, KIND_GUARANTEE, KIND_LOGLEVEL } kind_t;
+typedef enum {
+  KIND_STR, KIND_INT, KIND_SIZE, KIND_AUTOSIZE, KIND_RATIO, KIND_GUARANTEE, KIND_LOGLEVEL
+} kind_t;
 
 typedef struct {
   const char *key;
@@ -83,12 +85,28 @@ static int set_known(eddy_config_t *c, const key_t_ *k, const char *value, eddy_
       return eddy_error_set(err, EDDY_ECONFIG, "num.stream.threads must be 1..64, got %s", value);
     *(int64_t *)field = v;
     return 0;
+  case KIND_AUTOSIZE:
+    if (strcmp(value, "auto") == 0) {
+      *(int64_t *)field = -1;
+      return 0;
+    }
+    /* fall through */
   case KIND_SIZE:
     if (parse_size(value, &v) != 0)
       return eddy_error_set(err, EDDY_ECONFIG, "%s: expected a size like 268435456 or 256m, got '%s'",
                             k->key, value);
     *(int64_t *)field = v;
     return 0;
+  case KIND_RATIO: {
+    char *end;
+    errno = 0;
+    double d = strtod(value, &end);
+    if (*value == '\0' || *end != '\0' || errno != 0 || !(d > 0 && d < 1))
+      return eddy_error_set(err, EDDY_ECONFIG, "%s: expected a number between 0 and 1, got '%s'",
+                            k->key, value);
+    *(double *)field = d;
+    return 0;
+  }
   case KIND_GUARANTEE:
     if (strcmp(value, "at_least_once") == 0)
       *(eddy_guarantee_t *)field = EDDY_AT_LEAST_ONCE;
@@ -247,9 +265,9 @@ int eddy_config_load_file(eddy_config_t *c, const char *path, eddy_error_t **err
 int eddy_config_describe(eddy_buf_t *out) {
   int rc = 0;
   for (size_t i = 0; i < KEY_CNT && rc == 0; i++)
-    rc = eddy_buf_printf(out, "  %-24s %s (default: %s)\n", keys[i].key, keys[i].doc,
+    rc = eddy_buf_printf(out, "  %-33s %s (default: %s)\n", keys[i].key, keys[i].doc,
                          keys[i].def[0] ? keys[i].def : "-");
   if (rc == 0)
-    rc = eddy_buf_puts(out, "  kafka.<name>             any librdkafka setting, passed through\n");
+    rc = eddy_buf_puts(out, "  kafka.<name>                      any librdkafka setting, passed through\n");
   return rc;
 }

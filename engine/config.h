@@ -18,7 +18,8 @@
 
 typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee_t;
 
-/* X(field, key, kind, default, description); kinds: STR, INT, SIZE, GUARANTEE, LOGLEVEL */
+/* X(field, key, kind, default, description); kinds: STR, INT, SIZE, AUTOSIZE (a size or
+ * "auto" = -1), RATIO (a number between 0 and 1), GUARANTEE, LOGLEVEL */
 #define EDDY_CONFIG_KEYS(X)                                                              \
   X(application_id, "application.id", STR, "",                                          \
     "Consumer group id and prefix of internal topics; default: the topology's `app` name") \
@@ -33,7 +34,23 @@ typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee
   X(processing_guarantee, "processing.guarantee", GUARANTEE, "at_least_once",            \
     "at_least_once or exactly_once_v2")                                                  \
   X(state_memory_bytes, "state.memory.bytes", SIZE, "268435456",                         \
-    "Memory budget shared by all state stores (block cache + write buffers)")            \
+    "Memory budget shared by all state stores (caches, write buffers, block cache)")     \
+  X(state_cache_max_bytes, "state.cache.max.bytes", AUTOSIZE, "auto",                    \
+    "Write-back caches of all stores, from the budget; auto = 1/8 of it, 0 = none")      \
+  X(state_write_buffer_ratio, "state.memory.write.buffer.ratio", RATIO, "0.25",          \
+    "Share of the RocksDB part of the budget used for memtables")                        \
+  X(state_background_threads, "state.rocksdb.background.threads", INT, "2",              \
+    "RocksDB flush and compaction threads (process-wide)")                               \
+  X(state_restore_batch_records, "state.restore.batch.records", INT, "200000",           \
+    "Records per restore write batch")                                                   \
+  X(state_restore_memory_bytes, "state.restore.memory.bytes", SIZE, "67108864",          \
+    "Staged restore batches of all stores together")                                     \
+  X(state_restore_log_interval_ms, "state.restore.log.interval.ms", INT, "2000",         \
+    "How often restore progress is logged")                                              \
+  X(window_idle_advance_ms, "window.idle.advance.ms", INT, "0",                          \
+    "A task without input this long moves its stream time with the wall clock (0 = off)") \
+  X(late_records_topic, "late.records.topic", STR, "",                                   \
+    "Where records that arrive after their window closed go; empty: only counted") \
   X(poll_ms, "poll.ms", INT, "100", "Longest wait for input before a thread checks timers") \
   X(batch_max_records, "batch.max.records", INT, "1000",                                 \
     "Most records a stream thread processes between checks of time and commits")         \
@@ -50,6 +67,14 @@ typedef struct eddy_config_s {
   char *state_dir;
   eddy_guarantee_t processing_guarantee;
   int64_t state_memory_bytes;
+  int64_t state_cache_max_bytes;        /* -1: auto */
+  double state_write_buffer_ratio;
+  int64_t state_background_threads;
+  int64_t state_restore_batch_records;
+  int64_t state_restore_memory_bytes;
+  int64_t state_restore_log_interval_ms;
+  int64_t window_idle_advance_ms;
+  char *late_records_topic;
   int64_t poll_ms;
   int64_t batch_max_records;
   eddy_log_level_t log_level;

@@ -2,14 +2,23 @@
  * A stream thread: consume a batch, run it through the executor, and at
  * every commit interval make the batch's effects durable in order:
  *
- *   1. flush the producer: every output and dead letter is acknowledged
- *   2. only then commit the consumed positions
+ *   1. flush the stores of every task (changelog records, emit changes)
+ *   2. flush the producer: every output, dead letter and changelog record
+ *      is acknowledged
+ *   3. commit every store with the changelog offset it reached, and write
+ *      the tasks' checkpoints
+ *   4. only then commit the consumed positions
  *
- * so a crash between 1 and 2 re-processes records (at-least-once) but never
- * loses them. A rebalance commits the same way before partitions are revoked.
+ * so a crash anywhere re-processes records (at-least-once) but never loses
+ * them. A rebalance commits the same way before partitions are revoked.
+ *
+ * Partitions of stateful sub-topologies get a task each when assigned; they
+ * stay paused until the thread has restored the tasks' stores from their
+ * changelogs, at the top of its loop.
  */
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/app_int.h"
 #include "engine/util.h"
@@ -17,8 +26,11 @@
 #define FLUSH_TIMEOUT_MS 60000
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-  (void)rk;
   eddy_stream_thread_t *t = ((eddy_kafka_ctx_t *)opaque)->owner;
+  if (m->_private != NULL) {
+    eddy_delivery_dispatch(rk, m, opaque);   /* a changelog record: its writer checks it */
+    return;
+  }
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
     return;
   if (atomic_fetch_add(&t->delivery_failures, 1) == 0)
@@ -28,26 +40,90 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err);
 
+/* A failure inside a callback: keep the first, stop the application. */
+static void fail_thread(eddy_stream_thread_t *t, int rc, eddy_error_t *cerr) {
+  if (t->rc == 0) {
+    t->rc = rc;
+    t->err = cerr;
+    cerr = NULL;
+  }
+  eddy_error_destroy(cerr);
+  atomic_store(&t->app->stop, true);
+}
+
+/* The subtopology reading \p topic under the running app id, or UINT32_MAX. */
+static uint32_t topic_subtopology(const eddy_app_t *app, const char *topic) {
+  const eddy_plan_t *plan = app->plan;
+  for (uint32_t i = 0; i < plan->source_cnt; i++)
+    for (uint32_t j = 0; j < plan->sources[i].topic_cnt; j++) {
+      char name[512];
+      if (eddy_plan_source_topic(name, sizeof(name), &plan->sources[i], j, app->app_id) == 0 &&
+          strcmp(name, topic) == 0)
+        return plan->sources[i].subtopology;
+    }
+  return UINT32_MAX;
+}
+
+/* Open a task per stateful partition and pause them until they are restored. */
+static int open_tasks(eddy_stream_thread_t *t, const rd_kafka_topic_partition_list_t *parts,
+                      eddy_error_t **err) {
+  const eddy_app_t *app = t->app;
+  rd_kafka_topic_partition_list_t *paused = rd_kafka_topic_partition_list_new(parts->cnt);
+  int rc = 0;
+  for (int i = 0; rc == 0 && i < parts->cnt; i++) {
+    uint32_t sub = topic_subtopology(app, parts->elems[i].topic);
+    if (sub == UINT32_MAX || !eddy_plan_subtopology_stateful(app->plan, sub))
+      continue;
+    rc = eddy_exec_task_open(t->exec, sub, parts->elems[i].partition, err);
+    rd_kafka_topic_partition_list_add(paused, parts->elems[i].topic, parts->elems[i].partition);
+  }
+  if (rc == 0 && paused->cnt > 0) {
+    rd_kafka_pause_partitions(t->consumer, paused);
+    if (t->paused != NULL)
+      rd_kafka_topic_partition_list_destroy(t->paused);
+    t->paused = paused;
+    return 0;
+  }
+  rd_kafka_topic_partition_list_destroy(paused);
+  return rc;
+}
+
+/* Nothing of ours may stay in flight once the tasks' changelog writers go. */
+static void drain_producer(eddy_stream_thread_t *t) {
+  if (rd_kafka_outq_len(t->producer) == 0)
+    return;
+  rd_kafka_purge(t->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(t->producer, 5000);
+}
+
+static void close_tasks(eddy_stream_thread_t *t) {
+  drain_producer(t);
+  eddy_exec_tasks_close(t->exec);
+  if (t->paused != NULL)
+    rd_kafka_topic_partition_list_destroy(t->paused);
+  t->paused = NULL;
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
   eddy_stream_thread_t *t = ((eddy_kafka_ctx_t *)opaque)->owner;
   eddy_app_t *app = t->app;
+  eddy_error_t *cerr = NULL;
   if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     eddy_log(&app->log, EDDY_LOG_INFO, "thread", "%s/%d: assigned %d partition(s)", app->app_id,
              t->index, parts->cnt);
     rd_kafka_assign(rk, parts);
+    int rc = open_tasks(t, parts, &cerr);
+    if (rc != 0)
+      fail_thread(t, rc, cerr);
     return;
   }
   eddy_log(&app->log, EDDY_LOG_INFO, "thread", "%s/%d: revoking %d partition(s)", app->app_id,
            t->index, parts->cnt);
-  eddy_error_t *cerr = NULL;
-  if (commit_positions(t, &cerr) != 0 && t->rc == 0) {
-    t->rc = cerr ? cerr->code : EDDY_EKAFKA;
-    t->err = cerr;
-    cerr = NULL;
-    atomic_store(&app->stop, true);
-  }
-  eddy_error_destroy(cerr);
+  int rc = commit_positions(t, &cerr);
+  if (rc != 0)
+    fail_thread(t, rc, cerr);
+  close_tasks(t);
   rd_kafka_assign(rk, NULL);
 }
 
@@ -77,7 +153,10 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
     return EDDY_EKAFKA;
 
   eddy_exec_env_t env = {.app_id = app->app_id, .dlq_topic = app->dlq_topic,
-                         .producer = t->producer, .log = &app->log, .counters = &app->counters};
+                         .producer = t->producer, .log = &app->log, .counters = &app->counters,
+                         .state = app->state, .state_dir = app->conf.state_dir,
+                         .late_topic = app->conf.late_records_topic,
+                         .idle_advance_us = app->conf.window_idle_advance_ms * EDDY_MSEC};
   return eddy_exec_new(&t->exec, app->plan, &env, err);
 
 fail_conf:
@@ -87,8 +166,13 @@ fail_conf:
 }
 
 void eddy__thread_free(eddy_stream_thread_t *t) {
+  if (t->producer != NULL && t->exec != NULL)
+    close_tasks(t);
   eddy_exec_destroy(t->exec);
   t->exec = NULL;
+  if (t->restorer != NULL)
+    rd_kafka_destroy(t->restorer);
+  t->restorer = NULL;
   if (t->consumer != NULL)
     rd_kafka_destroy(t->consumer);
   if (t->producer != NULL)
@@ -126,19 +210,34 @@ static bool commit_retriable(rd_kafka_resp_err_t e) {
          e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT || e == RD_KAFKA_RESP_ERR__TIMED_OUT;
 }
 
-/* Flush outputs, then commit what was consumed: the at-least-once order. */
-static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
+/* Stores, then outputs, then the stores' commit: everything a commit covers is durable. */
+static int flush_state_and_outputs(eddy_stream_thread_t *t, eddy_error_t **err) {
+  int rc = eddy_exec_flush(t->exec, err);
+  rc = rc == 0 ? eddy_exec_batch_end(t->exec, err) : rc;   /* what emit changes printed */
+  if (rc != 0)
+    return rc;
   rd_kafka_resp_err_t e = rd_kafka_flush(t->producer, FLUSH_TIMEOUT_MS);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return eddy_kafka_error(err, e, "flushing outputs before commit");
-  if (atomic_load(&t->delivery_failures) > 0)
-    return eddy_error_set(err, EDDY_EKAFKA, "%s; not committing, so the records will be "
-                          "processed again after a restart", t->delivery_error);
+    rc = eddy_kafka_error(err, e, "flushing outputs before commit");
+  else if (atomic_load(&t->delivery_failures) > 0)
+    rc = eddy_error_set(err, EDDY_EKAFKA, "%s; not committing, so the records will be "
+                        "processed again after a restart", t->delivery_error);
+  else
+    rc = eddy_exec_commit(t->exec, err);
+  if (rc != 0)
+    eddy_exec_abort(t->exec);
+  return rc;
+}
+
+/* Flush outputs, then commit what was consumed: the at-least-once order. */
+static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
+  int rc = flush_state_and_outputs(t, err);
+  if (rc != 0)
+    return rc;
   rd_kafka_topic_partition_list_t *pos = NULL;
-  e = rd_kafka_assignment(t->consumer, &pos);
+  rd_kafka_resp_err_t e = rd_kafka_assignment(t->consumer, &pos);
   if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0)
     e = rd_kafka_position(t->consumer, pos);
-  int rc = 0;
   if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0) {
     atomic_store(&t->lag, compute_lag(t, pos));
     rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(pos->cnt);
@@ -170,8 +269,11 @@ static int subscribe(eddy_stream_thread_t *t, eddy_error_t **err) {
   const eddy_plan_t *plan = t->app->plan;
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(4);
   for (uint32_t i = 0; i < plan->source_cnt; i++)
-    for (uint32_t j = 0; j < plan->sources[i].topic_cnt; j++)
-      rd_kafka_topic_partition_list_add(topics, plan->sources[i].topics[j], RD_KAFKA_PARTITION_UA);
+    for (uint32_t j = 0; j < plan->sources[i].topic_cnt; j++) {
+      char name[512];
+      if (eddy_plan_source_topic(name, sizeof(name), &plan->sources[i], j, t->app->app_id) == 0)
+        rd_kafka_topic_partition_list_add(topics, name, RD_KAFKA_PARTITION_UA);
+    }
   rd_kafka_resp_err_t e = rd_kafka_subscribe(t->consumer, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -219,6 +321,81 @@ static int process_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka_
   return rc;
 }
 
+/* A restore consumer takes the kafka.* and kafka.consumer.* settings too. */
+static int make_restorer(eddy_stream_thread_t *t, eddy_error_t **err) {
+  const eddy_config_t *c = &t->app->conf;
+  const char **extra = eddy_calloc(2 * (size_t)c->kafka_cnt + 1, sizeof(char *));
+  if (extra == NULL)
+    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
+  size_t n = 0;
+  for (uint32_t i = 0; i < c->kafka_cnt; i++) {
+    const char *key = c->kafka_keys[i];
+    if (strncmp(key, "producer.", 9) == 0)
+      continue;
+    extra[n++] = strncmp(key, "consumer.", 9) == 0 ? key + 9 : key;
+    extra[n++] = c->kafka_values[i];
+  }
+  char group[512];
+  snprintf(group, sizeof(group), "%s-restore", t->app->app_id);
+  int rc = eddy_restore_consumer_new(&t->restorer, c->bootstrap_servers, group, extra, err);
+  eddy_free(extra);
+  return rc;
+}
+
+static int run_restore(eddy_stream_thread_t *t, eddy_restore_job_t *jobs, size_t n,
+                       eddy_error_t **err) {
+  const eddy_config_t *c = &t->app->conf;
+  int rc = t->restorer == NULL ? make_restorer(t, err) : 0;
+  if (rc != 0)
+    return rc;
+  eddy_restore_conf_t rc_conf;
+  eddy_restore_conf_init(&rc_conf);
+  rc_conf.logger = &t->app->log;
+  rc_conf.log_interval_ms = (int)c->state_restore_log_interval_ms;
+  rc_conf.batch_records = (size_t)c->state_restore_batch_records;
+  rc_conf.memory_bytes = (size_t)c->state_restore_memory_bytes;
+  rc_conf.cancel = &t->app->stop;
+  return eddy_restore_run(t->restorer, jobs, n, &rc_conf, &t->restore, err);
+}
+
+/* Restore the stores of the tasks assigned last, then let their partitions flow. */
+static int restore_tasks(eddy_stream_thread_t *t, eddy_error_t **err) {
+  eddy_app_t *app = t->app;
+  eddy_restore_job_t *jobs;
+  size_t n;
+  int64_t t0 = eddy_clock_monotonic_us();
+  int rc = eddy_exec_restore_jobs(t->exec, &jobs, &n, err);
+  rc = rc == 0 && n > 0 ? run_restore(t, jobs, n, err) : rc;
+  if (rc == EDDY_ECANCELED && atomic_load(&app->stop)) {
+    eddy_error_destroy(*err);   /* stopping while restoring: nothing was processed */
+    *err = NULL;
+    return 0;
+  }
+  rc = rc == 0 ? eddy_exec_restored(t->exec, err) : rc;
+  if (rc != 0)
+    return rc;
+  long long records = 0;
+  for (size_t i = 0; i < n; i++)
+    records += jobs[i].records;
+  eddy_log(&app->log, EDDY_LOG_INFO, "thread", "%s/%d: %zu task(s) ready: restored %zu store(s), "
+           "%lld record(s) in %.2f s", app->app_id, t->index, eddy_exec_task_count(t->exec), n,
+           records, (double)(eddy_clock_monotonic_us() - t0) / 1e6);
+  if (t->paused != NULL) {
+    rd_kafka_resume_partitions(t->consumer, t->paused);
+    rd_kafka_topic_partition_list_destroy(t->paused);
+    t->paused = NULL;
+  }
+  return 0;
+}
+
+/* Idle advance may close windows (and emit) while no record comes. */
+static int punctuate(eddy_stream_thread_t *t, eddy_error_t **err) {
+  if (t->app->conf.window_idle_advance_ms <= 0)
+    return 0;
+  int rc = eddy_exec_punctuate(t->exec, eddy_clock_wall_us(), err);
+  return rc == 0 ? eddy_exec_batch_end(t->exec, err) : rc;
+}
+
 static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
   eddy_app_t *app = t->app;
   size_t max = (size_t)(app->conf.batch_max_records > 0 ? app->conf.batch_max_records : 1000);
@@ -230,7 +407,10 @@ static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
   t->last_commit_us = eddy_clock_monotonic_us();
   int rc = 0;
   while (rc == 0 && !atomic_load(&app->stop)) {
-    rc = process_batch(t, q, msgs, max, err);
+    if (eddy_exec_restore_pending(t->exec))
+      rc = restore_tasks(t, err);
+    rc = rc == 0 ? process_batch(t, q, msgs, max, err) : rc;
+    rc = rc == 0 ? punctuate(t, err) : rc;
     if (rc == 0 && eddy_clock_monotonic_us() - t->last_commit_us >= interval)
       rc = commit_positions(t, err);
   }
@@ -239,6 +419,21 @@ static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
   rd_kafka_queue_destroy(q);
   eddy_free(msgs);
   return rc;
+}
+
+/*
+ * A member leaving the group starts a rebalance, and the broker may then
+ * refuse the other members' commits: they would reprocess (and count twice
+ * in their aggregates) after a restart. So every thread makes its last
+ * commit before any of them leaves.
+ */
+static void wait_for_threads(eddy_stream_thread_t *t) {
+  eddy_app_t *app = t->app;
+  atomic_fetch_add(&app->done_committing, 1);
+  int64_t deadline = eddy_clock_monotonic_us() + 30 * EDDY_SEC;
+  while (atomic_load(&app->done_committing) < atomic_load(&app->started) &&
+         eddy_clock_monotonic_us() < deadline)
+    usleep(2000);
 }
 
 void *eddy__thread_main(void *arg) {
@@ -253,6 +448,7 @@ void *eddy__thread_main(void *arg) {
              eddy_error_msg(err));
     atomic_store(&app->stop, true); /* one thread failing stops the application */
   }
+  wait_for_threads(t);
   /* close leaves the group cleanly; the revoke callback commits (already done) */
   rd_kafka_consumer_close(t->consumer);
   if (t->rc == 0) {

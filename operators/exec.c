@@ -7,6 +7,30 @@
 
 #include "engine/util.h"
 
+/* The runtime names of the sources' topics (internal ones carry the running app id). */
+static int source_topics(eddy_exec_t *x, eddy_error_t **err) {
+  const eddy_plan_t *plan = x->plan;
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < plan->source_cnt; i++)
+    total += plan->sources[i].topic_cnt;
+  x->source_topics = eddy_calloc(total + 1, sizeof(char *));
+  x->source_topic_first = eddy_calloc(plan->source_cnt + 1, sizeof(uint32_t));
+  if (x->source_topics == NULL || x->source_topic_first == NULL)
+    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < plan->source_cnt; i++) {
+    x->source_topic_first[i] = k;
+    for (uint32_t t = 0; t < plan->sources[i].topic_cnt; t++) {
+      char name[512];
+      if (eddy_plan_source_topic(name, sizeof(name), &plan->sources[i], t, x->env.app_id) != 0)
+        return eddy_error_set(err, EDDY_ERANGE, "%s: topic name too long", plan->sources[i].name);
+      if ((x->source_topics[k++] = eddy_strdup(name)) == NULL)
+        return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
+    }
+  }
+  return 0;
+}
+
 int eddy_exec_new(eddy_exec_t **out, const eddy_plan_t *plan, const eddy_exec_env_t *env,
                   eddy_error_t **err) {
   *out = NULL;
@@ -21,12 +45,14 @@ int eddy_exec_new(eddy_exec_t **out, const eddy_plan_t *plan, const eddy_exec_en
     eddy_exec_destroy(x);
     return EDDY_ENOMEM;
   }
-  for (uint32_t i = 0; i < plan->source_cnt; i++) {
-    int rc = eddy_decoder_new(&x->decoders[i], &plan->sources[i].decode, err);
-    if (rc != 0) {
-      eddy_exec_destroy(x);
-      return rc;
-    }
+  int rc = 0;
+  for (uint32_t i = 0; rc == 0 && i < plan->source_cnt; i++)
+    rc = eddy_decoder_new(&x->decoders[i], &plan->sources[i].decode, err);
+  rc = rc == 0 ? source_topics(x, err) : rc;
+  rc = rc == 0 ? eddy__exec_state_new(x, err) : rc;
+  if (rc != 0) {
+    eddy_exec_destroy(x);
+    return rc;
   }
   *out = x;
   return 0;
@@ -39,6 +65,11 @@ void eddy_exec_destroy(eddy_exec_t *x) {
     for (uint32_t i = 0; i < x->plan->source_cnt; i++)
       eddy_decoder_destroy(x->decoders[i]);
   eddy_free(x->decoders);
+  eddy__exec_state_destroy(x);
+  for (uint32_t i = 0; x->source_topics != NULL && x->source_topics[i] != NULL; i++)
+    eddy_free(x->source_topics[i]);
+  eddy_free(x->source_topics);
+  eddy_free(x->source_topic_first);
   eddy_arena_destroy(x->arena);
   eddy_buf_free(&x->value_buf);
   eddy_buf_free(&x->key_buf);
@@ -64,6 +95,9 @@ int eddy_exec_batch_end(eddy_exec_t *x, eddy_error_t **err) {
   return rc;
 }
 
+static int process_in_task(eddy_exec_t *x, const eddy_plan_source_t *s, const eddy_row_t *row,
+                           eddy_error_t **err);
+
 static const eddy_plan_source_t *find_source(eddy_exec_t *x, const rd_kafka_message_t *msg) {
   if ((const void *)msg->rkt == x->last_topic)
     return x->last_source;
@@ -71,7 +105,7 @@ static const eddy_plan_source_t *find_source(eddy_exec_t *x, const rd_kafka_mess
   for (uint32_t i = 0; i < x->plan->source_cnt; i++) {
     const eddy_plan_source_t *s = &x->plan->sources[i];
     for (uint32_t t = 0; t < s->topic_cnt; t++)
-      if (strcmp(s->topics[t], topic) == 0) {
+      if (strcmp(x->source_topics[x->source_topic_first[i] + t], topic) == 0) {
         x->last_topic = msg->rkt;
         x->last_source = s;
         return s;
@@ -138,7 +172,26 @@ int eddy_exec_process(eddy_exec_t *x, const rd_kafka_message_t *msg, eddy_error_
     eddy_error_destroy(why);
     return rc;
   }
-  return eddy__exec_forward(x, node, &row, err);
+  if (x->subs[s->subtopology].store_cnt == 0)
+    return eddy__exec_forward(x, node, &row, err);
+  return process_in_task(x, s, &row, err);
+}
+
+/* A record of a stateful subtopology: its task's stream time, then the nodes,
+ * then whatever closed. */
+static int process_in_task(eddy_exec_t *x, const eddy_plan_source_t *s, const eddy_row_t *row,
+                           eddy_error_t **err) {
+  eddy_task_t *t = eddy__exec_task(x, s->subtopology, x->msg->partition);
+  if (t == NULL || !t->restored)
+    return eddy_error_set(err, EDDY_ESTATE, "%s [%d]: a record arrived before its task's state "
+                          "was restored", rd_kafka_topic_name(x->msg->rkt), (int)x->msg->partition);
+  eddy__task_observe(x, t, row->ts);
+  x->task = t;
+  int rc = eddy__exec_forward(x, s->node, row, err);
+  if (rc == 0)
+    rc = eddy__task_advance(x, t, err);
+  x->task = NULL;
+  return rc;
 }
 
 int eddy__exec_forward(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row_t *row,
@@ -162,6 +215,8 @@ int eddy__exec_push(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row
   case EDDY_NODE_CHECK: return eddy__op_check(x, node, row, err);
   case EDDY_NODE_SINK_KAFKA: return eddy__sink_kafka(x, node, row, err);
   case EDDY_NODE_SINK_STDOUT: return eddy__sink_stdout(x, node, row, err);
+  case EDDY_NODE_REPARTITION: return eddy__op_repartition(x, node, row, err);
+  case EDDY_NODE_AGGREGATE: return eddy__op_aggregate(x, node, row, err);
   default:
     return eddy_error_set(err, EDDY_ESTATE, "%s: operator not supported by this runtime",
                           node->name);

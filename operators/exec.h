@@ -17,6 +17,7 @@
 
 #include "dsl/plan.h"
 #include "eddy/log.h"
+#include "eddy/store.h"
 
 struct rd_kafka_s;
 struct rd_kafka_message_s;
@@ -31,6 +32,7 @@ typedef struct eddy_counters_s {
   atomic_llong decode_errors;   /* of the failed records: could not be decoded */
   atomic_llong check_failed;    /* of the failed records: broke a `check` rule */
   atomic_llong eval_errors;     /* of the failed records: an expression failed */
+  atomic_llong late;            /* records that arrived after (one of) their windows closed */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */
@@ -40,6 +42,11 @@ typedef struct eddy_exec_env_s {
   struct rd_kafka_s *producer;  /* outputs and dead letters */
   const eddy_logger_t *log;
   eddy_counters_t *counters;
+  /* stateful plans */
+  eddy_state_env_t *state;      /* RocksDB stores under it; NULL: in-memory stores */
+  const char *state_dir;        /* state.dir (checkpoint files) */
+  const char *late_topic;       /* NULL or "": late records are only counted */
+  int64_t idle_advance_us;      /* window.idle.advance.ms in µs; 0: off */
 } eddy_exec_env_t;
 
 typedef struct eddy_exec_s eddy_exec_t;
@@ -63,5 +70,63 @@ int eddy_exec_batch_end(eddy_exec_t *x, eddy_error_t **err);
  * @locality the executor's stream thread
  */
 int eddy_exec_process(eddy_exec_t *x, const struct rd_kafka_message_s *msg, eddy_error_t **err);
+
+/* ---- tasks ---------------------------------------------------------------
+ *
+ * A task is (subtopology, partition); the executor keeps one for every
+ * assigned partition of a stateful subtopology, owning its stores. The
+ * stream thread drives their life:
+ *
+ *   on assignment     eddy_exec_task_open() per partition (pause them)
+ *                     eddy_exec_restore_jobs() -> eddy_restore_run()
+ *                     eddy_exec_restored()     (resume them)
+ *   at each commit    eddy_exec_flush(); flush the producer; eddy_exec_commit();
+ *                     commit the consumer positions
+ *   on revocation     commit as above, then eddy_exec_tasks_close()
+ *
+ * All calls: @locality the executor's stream thread.
+ */
+
+/**
+ * Open task (\p subtopology, \p partition): its stores (RocksDB under
+ * <state.dir>/<app>/<subtopology>_<partition>/) and changelog writers on the
+ * executor's producer. No-op for a stateless subtopology or an open task.
+ */
+int eddy_exec_task_open(eddy_exec_t *x, uint32_t subtopology, int32_t partition,
+                        eddy_error_t **err);
+/**
+ * The restore jobs of every task opened and not yet restored: one per store,
+ * from its changelog partition. *jobs is owned by the executor (valid until
+ * the next call); *cnt may be 0.
+ */
+int eddy_exec_restore_jobs(eddy_exec_t *x, eddy_restore_job_t **jobs, size_t *cnt,
+                           eddy_error_t **err);
+/** The tasks' stores are restored: start their operators (they read their position). */
+int eddy_exec_restored(eddy_exec_t *x, eddy_error_t **err);
+/** @returns true while an opened task waits for its restore. */
+bool eddy_exec_restore_pending(const eddy_exec_t *x);
+/**
+ * Commit step 1, before the producer flush: each task records its stream
+ * time, emits final results due, flushes its stores to their changelogs
+ * (emit changes: the updates go downstream here) and drops expired windows.
+ */
+int eddy_exec_flush(eddy_exec_t *x, eddy_error_t **err);
+/**
+ * Commit step 2, after the producer flush succeeded: check every changelog
+ * writer, commit each store with its changelog offset, write the tasks'
+ * checkpoint files.
+ */
+int eddy_exec_commit(eddy_exec_t *x, eddy_error_t **err);
+/** The Kafka side of a commit failed: drop what the stores flushed. */
+void eddy_exec_abort(eddy_exec_t *x);
+/**
+ * Close every task: stores persisted (memtables flushed) and closed. No
+ * changelog record may be in flight (flush or purge the producer first).
+ */
+void eddy_exec_tasks_close(eddy_exec_t *x);
+/** Idle advance at wall time \p now_us (window.idle.advance.ms). */
+int eddy_exec_punctuate(eddy_exec_t *x, int64_t now_us, eddy_error_t **err);
+/** Open tasks. */
+size_t eddy_exec_task_count(const eddy_exec_t *x);
 
 #endif

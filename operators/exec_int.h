@@ -3,9 +3,47 @@
 #define EDDY_OPERATORS_EXEC_INT_H
 
 #include "eddy/row.h"
+#include "operators/aggregate.h"
 #include "operators/exec.h"
 #include "operators/expr.h"
 #include "serde/serde.h"
+
+typedef struct eddy_task_s eddy_task_t;
+
+/* What an aggregate instance calls back with: its executor, node and task. */
+typedef struct {
+  struct eddy_exec_s *x;
+  const eddy_plan_node_t *node;
+  eddy_task_t *task;
+} eddy__agg_ctx_t;
+
+/* One (subtopology, partition) with state (operators/task.c). */
+struct eddy_task_s {
+  uint32_t sub;
+  int32_t partition;
+  char id[32];                      /* "<sub>_<partition>" */
+  uint32_t store_cnt;
+  eddy_store_t **stores;            /* the subtopology's stores, in plan order */
+  eddy_changelog_t **changelogs;
+  char **changelog_topics;
+  uint32_t agg_cnt;
+  eddy_agg_t **aggs;                /* the subtopology's aggregate nodes, in plan order */
+  eddy__agg_ctx_t *ctx;
+  bool restored;
+  int64_t stream_time;              /* largest event time seen (INT64_MIN: none) */
+  int64_t deadline;                 /* stream time at which an aggregate has windows to close */
+  int64_t idle_wall, idle_base;     /* wall time of the last record, stream time then */
+};
+
+/* The plan's stateful parts, per subtopology (operators/task.c). */
+typedef struct {
+  uint32_t store_cnt, agg_cnt;
+  const uint32_t *stores;           /* plan store indexes */
+  const eddy_plan_node_t **aggs;    /* aggregate nodes */
+  eddy_task_t **tasks;              /* by partition */
+  uint32_t task_cap;
+  const eddy_plan_source_t *source; /* the first source: its error policy for emitted rows */
+} eddy__sub_state_t;
 
 struct eddy_exec_s {
   const eddy_plan_t *plan;
@@ -22,7 +60,36 @@ struct eddy_exec_s {
   /* topic -> source lookup, with a one-entry cache of the last topic handle */
   const void *last_topic;
   const eddy_plan_source_t *last_source;
+  char **source_topics;             /* per source and topic: the runtime topic names */
+  uint32_t *source_topic_first;     /* index of each source's first name */
+  /* state */
+  char **node_topics;               /* per node: a REPARTITION node's runtime topic */
+  uint32_t *agg_slot;               /* per node: an aggregate's index in its task */
+  eddy__sub_state_t *subs;          /* per subtopology */
+  eddy_task_t *task;                /* the task of the record being processed, or NULL */
+  const eddy_row_t *emit_row;       /* a row emitted without a consumed record (for dead letters) */
+  eddy_restore_job_t *jobs;
+  size_t job_cap;
 };
+
+/* tasks (operators/task.c) */
+int eddy__exec_state_new(eddy_exec_t *x, eddy_error_t **err);
+void eddy__exec_state_destroy(eddy_exec_t *x);
+/** The task of (sub, partition), NULL when none is open. */
+eddy_task_t *eddy__exec_task(eddy_exec_t *x, uint32_t sub, int32_t partition);
+/** A record with event time \p ts reached \p task: stream time, idle clock. */
+void eddy__task_observe(eddy_exec_t *x, eddy_task_t *t, int64_t ts);
+/** Emit what closed when stream time moved: @returns 0 or an error (fatal). */
+int eddy__task_advance(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+
+/* stateful operators (operators/exec_state.c) */
+int eddy__op_repartition(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                         eddy_error_t **err);
+int eddy__op_aggregate(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                       eddy_error_t **err);
+int eddy__agg_emit(void *opaque, const eddy_row_t *row, eddy_error_t **err);
+int eddy__agg_late(void *opaque, const eddy_row_t *row, uint32_t missed, uint32_t windows,
+                   int64_t stream_time, eddy_error_t **err);
 
 /** Forward \p row to every next node of \p node. */
 int eddy__exec_forward(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row_t *row,

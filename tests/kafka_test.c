@@ -190,6 +190,39 @@ eddy_app_t *tk_start(eddy_topology_t *topo, const char *bootstrap, int threads) 
   return app;
 }
 
+static int create_on_broker(void *opaque, const char *topic, int partitions, eddy_error_t **err) {
+  return eddy_broker_create_topic(opaque, topic, partitions, err);
+}
+
+eddy_app_t *tk_start_app(eddy_topology_t *topo, eddy_broker_t *broker, int threads,
+                         const char *const *settings) {
+  eddy_config_t conf;
+  eddy_error_t *err = NULL;
+  char nthreads[16];
+  snprintf(nthreads, sizeof(nthreads), "%d", threads);
+  eddy_config_init(&conf);
+  if (eddy_config_set(&conf, "bootstrap.servers", eddy_broker_bootstrap(broker), &err) != 0 ||
+      eddy_config_set(&conf, "commit.interval.ms", "200", &err) != 0 ||
+      eddy_config_set(&conf, "num.stream.threads", nthreads, &err) != 0 ||
+      eddy_config_set(&conf, "kafka.consumer.session.timeout.ms", "6000", &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "config: %s", eddy_error_msg(err));
+  for (int i = 0; settings != NULL && settings[i] != NULL; i++) {
+    const char *eq = strchr(settings[i], '=');
+    char key[256];
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - settings[i]), settings[i]);
+    if (eddy_config_set(&conf, key, eq + 1, &err) != 0)
+      eddy_test_fail(__FILE__, __LINE__, "config %s: %s", settings[i], eddy_error_msg(err));
+  }
+  eddy_app_t *app = NULL;
+  if (eddy_app_new(&app, eddy_topology_plan(topo), &conf, &test_log, &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "app: %s", eddy_error_msg(err));
+  eddy_app_set_topic_creator(app, create_on_broker, broker);
+  if (eddy_app_start(app, &err) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "app start: %s", eddy_error_msg(err));
+  eddy_config_free(&conf);
+  return app;
+}
+
 void tk_wait_consumed(eddy_app_t *app, long long n, int timeout_ms) {
   int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(timeout_ms) * 1000;
   const eddy_counters_t *c = eddy_app_counters(app);

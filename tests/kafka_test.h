@@ -46,6 +46,12 @@ const char *tk_header(const tk_msg_t *m, const char *name);
 eddy_topology_t *tk_compile(const char *text);
 /** Start an application for \p topo on \p bootstrap with small intervals. */
 eddy_app_t *tk_start(eddy_topology_t *topo, const char *bootstrap, int threads);
+/**
+ * Start an application for \p topo on \p broker (internal topics are created
+ * on it) with small intervals and the NULL-terminated "key=value" \p settings.
+ */
+eddy_app_t *tk_start_app(eddy_topology_t *topo, eddy_broker_t *broker, int threads,
+                         const char *const *settings);
 /** Wait until the app consumed \p n records (fails the test after \p timeout_ms). */
 void tk_wait_consumed(eddy_app_t *app, long long n, int timeout_ms);
 /** Stop, join (asserting a clean exit) and destroy. */
