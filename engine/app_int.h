@@ -26,6 +26,11 @@ typedef struct eddy_stream_thread_s {
   rd_kafka_t *restorer;              /* restore consumer, made on first use */
   rd_kafka_topic_partition_list_t *paused;   /* stateful partitions waiting for restore */
   eddy_restore_progress_t restore;   /* for metrics */
+  bool flowing;                      /* the last batch had records */
+  bool joined;                       /* had its first assignment */
+  bool startup_over;                 /* every thread joined, or it waited long enough */
+  int64_t start_us;
+  int64_t last_wake_us;              /* see wake_fetchers() */
 } eddy_stream_thread_t;
 
 struct eddy_app_s {
@@ -39,6 +44,7 @@ struct eddy_app_s {
   atomic_int running;
   atomic_int started;                /* threads created */
   atomic_int done_committing;        /* threads past their last commit */
+  atomic_int joined_group;           /* threads that had an assignment */
   eddy_stream_thread_t *threads;
   int thread_cnt;
   bool joined;

@@ -24,6 +24,7 @@
 #include "engine/util.h"
 
 #define FLUSH_TIMEOUT_MS 60000
+#define STARTUP_WAIT_US (10 * EDDY_SEC)   /* longest wait for the other threads to join */
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   eddy_stream_thread_t *t = ((eddy_kafka_ctx_t *)opaque)->owner;
@@ -64,18 +65,31 @@ static uint32_t topic_subtopology(const eddy_app_t *app, const char *topic) {
   return UINT32_MAX;
 }
 
-/* Open a task per stateful partition and pause them until they are restored. */
+/*
+ * Open a task per stateful partition, and pause what must wait: the
+ * stateful partitions until their tasks are restored, and at start-up every
+ * partition until all threads of the application have joined the group. A
+ * thread joining late makes the others give their partitions back, and
+ * some brokers (the embedded one) refuse the commits made then: work done
+ * before it would be done again, and counted twice by aggregates.
+ */
 static int open_tasks(eddy_stream_thread_t *t, const rd_kafka_topic_partition_list_t *parts,
                       eddy_error_t **err) {
-  const eddy_app_t *app = t->app;
+  eddy_app_t *app = t->app;
+  if (!t->joined) {
+    t->joined = true;
+    atomic_fetch_add(&app->joined_group, 1);
+  }
+  bool hold_all = atomic_load(&app->joined_group) < app->thread_cnt && !t->startup_over;
   rd_kafka_topic_partition_list_t *paused = rd_kafka_topic_partition_list_new(parts->cnt);
   int rc = 0;
   for (int i = 0; rc == 0 && i < parts->cnt; i++) {
     uint32_t sub = topic_subtopology(app, parts->elems[i].topic);
-    if (sub == UINT32_MAX || !eddy_plan_subtopology_stateful(app->plan, sub))
-      continue;
-    rc = eddy_exec_task_open(t->exec, sub, parts->elems[i].partition, err);
-    rd_kafka_topic_partition_list_add(paused, parts->elems[i].topic, parts->elems[i].partition);
+    bool stateful = sub != UINT32_MAX && eddy_plan_subtopology_stateful(app->plan, sub);
+    if (stateful)
+      rc = eddy_exec_task_open(t->exec, sub, parts->elems[i].partition, err);
+    if (stateful || hold_all)
+      rd_kafka_topic_partition_list_add(paused, parts->elems[i].topic, parts->elems[i].partition);
   }
   if (rc == 0 && paused->cnt > 0) {
     rd_kafka_pause_partitions(t->consumer, paused);
@@ -86,6 +100,22 @@ static int open_tasks(eddy_stream_thread_t *t, const rd_kafka_topic_partition_li
   }
   rd_kafka_topic_partition_list_destroy(paused);
   return rc;
+}
+
+/* Let the held partitions flow once their tasks are restored and every thread has joined
+ * (or start-up has taken long enough). */
+static void resume_when_ready(eddy_stream_thread_t *t) {
+  eddy_app_t *app = t->app;
+  if (t->paused == NULL || eddy_exec_restore_pending(t->exec))
+    return;
+  if (!t->startup_over)
+    t->startup_over = atomic_load(&app->joined_group) >= app->thread_cnt ||
+                      eddy_clock_monotonic_us() - t->start_us > STARTUP_WAIT_US;
+  if (!t->startup_over)
+    return;
+  rd_kafka_resume_partitions(t->consumer, t->paused);
+  rd_kafka_topic_partition_list_destroy(t->paused);
+  t->paused = NULL;
 }
 
 /* Nothing of ours may stay in flight once the tasks' changelog writers go. */
@@ -99,8 +129,12 @@ static void drain_producer(eddy_stream_thread_t *t) {
 static void close_tasks(eddy_stream_thread_t *t) {
   drain_producer(t);
   eddy_exec_tasks_close(t->exec);
-  if (t->paused != NULL)
+  if (t->paused != NULL) {
+    /* a pause outlives the assignment in librdkafka: lift it, or the
+     * partitions would stay paused when they come back */
+    rd_kafka_resume_partitions(t->consumer, t->paused);
     rd_kafka_topic_partition_list_destroy(t->paused);
+  }
   t->paused = NULL;
 }
 
@@ -302,9 +336,65 @@ static int consumer_event(eddy_stream_thread_t *t, const rd_kafka_message_t *m, 
   return 0;
 }
 
+/*
+ * librdkafka 2.0 stops fetching while the consumer queue holds more than
+ * queued.min.messages or queued.max.messages.kbytes, and its fetcher looks
+ * again only when a response or an operation wakes it, or after a fixed
+ * second (2.1 made that fetch.queue.backoff.ms). A thread that drains the
+ * queue faster would idle most of that second: benchmarks/windowed ran at
+ * 70,000 instead of 120,000 events/s. So when the queue runs dry while data
+ * was flowing, ask the partitions' leaders for their end offsets: the
+ * responses wake the fetchers, which then see the drained queue.
+ * @returns true when it asked.
+ */
+static bool wake_fetchers(eddy_stream_thread_t *t) {
+  int64_t now = eddy_clock_monotonic_us();
+  if (now - t->last_wake_us < 5 * EDDY_MSEC)
+    return false;
+  t->last_wake_us = now;
+  rd_kafka_topic_partition_list_t *parts = NULL;
+  if (rd_kafka_assignment(t->consumer, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == NULL)
+    return false;
+  bool asked = parts->cnt > 0;
+  for (int i = 0; i < parts->cnt; i++)
+    parts->elems[i].offset = RD_KAFKA_OFFSET_END;   /* as a time: the latest offset */
+  if (asked)
+    rd_kafka_offsets_for_times(t->consumer, parts, 100);
+  rd_kafka_topic_partition_list_destroy(parts);
+  return asked;
+}
+
+/*
+ * Take what the consumer has, up to \p max, without waiting for a full batch
+ * (rd_kafka_consume_batch_queue() waits until the batch is full or the time
+ * is up, which would stall a topology that feeds itself through a
+ * repartition topic); wait up to poll.ms only when nothing is there.
+ */
+static ssize_t next_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka_message_t **msgs,
+                          size_t max) {
+  ssize_t n = rd_kafka_consume_batch_queue(q, 0, msgs, max);
+  if (n > 0)
+    t->flowing = true;
+  if (n != 0)
+    return n;
+  if (t->flowing && wake_fetchers(t)) {
+    n = rd_kafka_consume_batch_queue(q, 0, msgs, max);
+    if (n != 0)
+      return n;
+  }
+  t->flowing = false;
+  rd_kafka_message_t *m = rd_kafka_consume_queue(q, (int)t->app->conf.poll_ms);
+  if (m == NULL)
+    return 0;
+  msgs[0] = m;
+  t->flowing = true;
+  n = max > 1 ? rd_kafka_consume_batch_queue(q, 0, msgs + 1, max - 1) : 0;
+  return n < 0 ? n : n + 1;
+}
+
 static int process_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka_message_t **msgs,
                          size_t max, eddy_error_t **err) {
-  ssize_t n = rd_kafka_consume_batch_queue(q, (int)t->app->conf.poll_ms, msgs, max);
+  ssize_t n = next_batch(t, q, msgs, max);
   if (n < 0)
     return eddy_kafka_error(err, rd_kafka_last_error(), "consuming");
   int rc = 0;
@@ -380,11 +470,6 @@ static int restore_tasks(eddy_stream_thread_t *t, eddy_error_t **err) {
   eddy_log(&app->log, EDDY_LOG_INFO, "thread", "%s/%d: %zu task(s) ready: restored %zu store(s), "
            "%lld record(s) in %.2f s", app->app_id, t->index, eddy_exec_task_count(t->exec), n,
            records, (double)(eddy_clock_monotonic_us() - t0) / 1e6);
-  if (t->paused != NULL) {
-    rd_kafka_resume_partitions(t->consumer, t->paused);
-    rd_kafka_topic_partition_list_destroy(t->paused);
-    t->paused = NULL;
-  }
   return 0;
 }
 
@@ -406,9 +491,11 @@ static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
   int64_t interval = app->conf.commit_interval_ms * EDDY_MSEC;
   t->last_commit_us = eddy_clock_monotonic_us();
   int rc = 0;
+  t->start_us = eddy_clock_monotonic_us();
   while (rc == 0 && !atomic_load(&app->stop)) {
     if (eddy_exec_restore_pending(t->exec))
       rc = restore_tasks(t, err);
+    resume_when_ready(t);
     rc = rc == 0 ? process_batch(t, q, msgs, max, err) : rc;
     rc = rc == 0 ? punctuate(t, err) : rc;
     if (rc == 0 && eddy_clock_monotonic_us() - t->last_commit_us >= interval)

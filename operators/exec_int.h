@@ -33,6 +33,8 @@ struct eddy_task_s {
   int64_t stream_time;              /* largest event time seen (INT64_MIN: none) */
   int64_t deadline;                 /* stream time at which an aggregate has windows to close */
   int64_t idle_wall, idle_base;     /* wall time of the last record, stream time then */
+  bool checkpoint_stale;            /* committed offsets moved since the file was written */
+  int64_t checkpoint_us;            /* when it was written (monotonic) */
 };
 
 /* The plan's stateful parts, per subtopology (operators/task.c). */
@@ -81,6 +83,9 @@ eddy_task_t *eddy__exec_task(eddy_exec_t *x, uint32_t sub, int32_t partition);
 void eddy__task_observe(eddy_exec_t *x, eddy_task_t *t, int64_t ts);
 /** Emit what closed when stream time moved: @returns 0 or an error (fatal). */
 int eddy__task_advance(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+
+/** Write \p t's checkpoint file if stale, and (unless \p now) due. */
+int eddy__task_checkpoint(eddy_exec_t *x, eddy_task_t *t, bool now, eddy_error_t **err);
 
 /* stateful operators (operators/exec_state.c) */
 int eddy__op_repartition(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,

@@ -15,8 +15,11 @@
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 
+#include "engine/util.h"
 #include "operators/codec.h"
 #include "operators/exec_int.h"
+
+#define CHECKPOINT_INTERVAL (30 * EDDY_SEC)
 
 /* ---- group by -------------------------------------------------------------------- */
 
@@ -201,6 +204,25 @@ static int write_checkpoint(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) 
   return rc;
 }
 
+/*
+ * Restore trusts the offset each store records in its own commit, so the
+ * checkpoint file only tells others (metrics, tools) where a task is: it is
+ * written at most every CHECKPOINT_INTERVAL and when the task closes, not
+ * with every commit (each write is two fsyncs).
+ */
+int eddy__task_checkpoint(eddy_exec_t *x, eddy_task_t *t, bool now, eddy_error_t **err) {
+  int64_t clock = eddy_clock_monotonic_us();
+  if (x->env.state == NULL || !t->checkpoint_stale ||
+      (!now && clock - t->checkpoint_us < CHECKPOINT_INTERVAL))
+    return 0;
+  int rc = write_checkpoint(x, t, err);
+  if (rc == 0) {
+    t->checkpoint_stale = false;
+    t->checkpoint_us = clock;
+  }
+  return rc;
+}
+
 static int commit_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
   bool moved = false;
   for (uint32_t i = 0; i < t->store_cnt; i++) {
@@ -212,7 +234,8 @@ static int commit_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
       return rc;
     moved |= eddy_store_committed_offset(t->stores[i]) != before;
   }
-  return moved && x->env.state != NULL ? write_checkpoint(x, t, err) : 0;
+  t->checkpoint_stale |= moved;
+  return eddy__task_checkpoint(x, t, false, err);
 }
 
 int eddy_exec_commit(eddy_exec_t *x, eddy_error_t **err) { return each_task(x, commit_task, err); }

@@ -66,11 +66,8 @@ static void task_free(eddy_task_t *t) {
   for (uint32_t i = 0; t->aggs != NULL && i < t->agg_cnt; i++)
     eddy_agg_destroy(t->aggs[i]);
   for (uint32_t i = 0; i < t->store_cnt; i++) {
-    if (t->stores != NULL && t->stores[i] != NULL) {
-      if (t->restored)
-        eddy_store_persist(t->stores[i], NULL);
+    if (t->stores != NULL)
       eddy_store_close(t->stores[i]);
-    }
     if (t->changelogs != NULL)
       eddy_changelog_destroy(t->changelogs[i]);
     if (t->changelog_topics != NULL)
@@ -84,11 +81,29 @@ static void task_free(eddy_task_t *t) {
   eddy_free(t);
 }
 
+/* A clean close: memtables to disk, then the checkpoint file, which then
+ * agrees with the databases (docs/state.md). */
+static void persist(eddy_exec_t *x, eddy_task_t *t) {
+  eddy_error_t *err = NULL;
+  int rc = 0;
+  for (uint32_t i = 0; rc == 0 && i < t->store_cnt; i++)
+    rc = eddy_store_persist(t->stores[i], &err);
+  if (rc == 0)
+    rc = eddy__task_checkpoint(x, t, true, &err);
+  if (rc != 0)
+    eddy_log(x->env.log, EDDY_LOG_WARN, "exec", "task %s: %s", t->id, eddy_error_msg(err));
+  eddy_error_destroy(err);
+}
+
 void eddy_exec_tasks_close(eddy_exec_t *x) {
   for (uint32_t s = 0; x->subs != NULL && s < x->plan->subtopology_cnt; s++) {
     eddy__sub_state_t *ss = &x->subs[s];
-    for (uint32_t p = 0; p < ss->task_cap; p++)
-      task_free(ss->tasks[p]);
+    for (uint32_t p = 0; p < ss->task_cap; p++) {
+      eddy_task_t *t = ss->tasks[p];
+      if (t != NULL && t->restored)
+        persist(x, t);
+      task_free(t);
+    }
     eddy_free(ss->tasks);
     ss->tasks = NULL;
     ss->task_cap = 0;

@@ -219,6 +219,23 @@ static eddy_app_t *start(eddy_topology_t *topo, eddy_broker_t *b, const char *di
   return tk_start_app(topo, b, 2, settings);
 }
 
+/* A clean stop leaves every task's checkpoint with its stores' changelog offsets. */
+static void check_checkpoints(const char *dir) {
+  int found = 0;
+  for (int sub = 1; sub <= 2; sub++)
+    for (int p = 0; p < 4; p++) {
+      char path[600], task[16];
+      snprintf(task, sizeof(task), "%d_%d", sub, p);
+      ASSERT_OK(eddy_checkpoint_path(path, sizeof(path), dir, "itest_win", task));
+      eddy_checkpoint_t *cp = NULL;
+      ASSERT_OK(eddy_checkpoint_read(&cp, path, NULL));
+      const char *store = sub == 1 ? "finals.aggregate-1-store" : "changes.aggregate-1-store";
+      found += eddy_checkpoint_get(cp, store) >= 0;
+      eddy_checkpoint_destroy(cp);
+    }
+  ASSERT_TRUE(found >= 6);   /* a task whose partition got no group has nothing to record */
+}
+
 /* Half the input, a clean stop, (optionally) the state directory deleted, the rest. */
 static void run_with_restart(bool wipe_state) {
   const char *topics[] = {"events", NULL};
@@ -237,6 +254,7 @@ static void run_with_restart(bool wipe_state) {
     late_before += events[i].late;
   ASSERT_EQ(2 * late_before, atomic_load(&eddy_app_counters(app)->late));
   tk_stop(app);
+  check_checkpoints(dir);
   if (wipe_state) {
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
