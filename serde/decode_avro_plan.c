@@ -21,32 +21,6 @@
 static const struct {
   const char *name;
   uint8_t logical;
-} connect_names[] = {
-  {"org.apache.kafka.connect.data.Decimal", EDDY__LG_DECIMAL},
-  {"io.debezium.data.Decimal", EDDY__LG_DECIMAL},
-  {"io.debezium.data.VariableScaleDecimal", EDDY__LG_VARDECIMAL},
-  {"io.debezium.time.Date", EDDY__LG_DATE},
-  {"org.apache.kafka.connect.data.Date", EDDY__LG_DATE},
-  {"io.debezium.time.Timestamp", EDDY__LG_TS_MS},
-  {"org.apache.kafka.connect.data.Timestamp", EDDY__LG_TS_MS},
-  {"io.debezium.time.MicroTimestamp", EDDY__LG_TS_US},
-  {"io.debezium.time.NanoTimestamp", EDDY__LG_TS_NS},
-  {"io.debezium.time.ZonedTimestamp", EDDY__LG_TS_ISO},
-  {"io.debezium.time.IsoTimestamp", EDDY__LG_TS_ISO},
-  {"io.debezium.time.IsoDate", EDDY__LG_TS_ISO},
-  {"io.debezium.time.Time", EDDY__LG_TIME_MS},
-  {"org.apache.kafka.connect.data.Time", EDDY__LG_TIME_MS},
-  {"io.debezium.time.MicroTime", EDDY__LG_TIME_US},
-  {"io.debezium.time.NanoTime", EDDY__LG_TIME_NS},
-  {"io.debezium.time.ZonedTime", EDDY__LG_TIME_ISO},
-  {"io.debezium.time.IsoTime", EDDY__LG_TIME_ISO},
-  {"io.debezium.time.MicroDuration", EDDY__LG_DUR_US},
-  {"io.debezium.time.NanoDuration", EDDY__LG_DUR_NS},
-};
-
-static const struct {
-  const char *name;
-  uint8_t logical;
 } avro_logicals[] = {
   {"decimal", EDDY__LG_DECIMAL},
   {"date", EDDY__LG_DATE},
@@ -97,9 +71,9 @@ eddy__avro_sem_t eddy__avro_sem(const eddy_sr_node_t *w) {
   eddy__avro_sem_t s = {.logical = EDDY__LG_NONE, .scale = -1};
   char name[128];
   unquote(prop(w, "connect.name"), name, sizeof(name));
-  for (size_t i = 0; name[0] && i < sizeof(connect_names) / sizeof(connect_names[0]); i++)
-    if (strcmp(name, connect_names[i].name) == 0)
-      s.logical = connect_names[i].logical;
+  uint8_t connect = name[0] ? eddy__connect_logical(name, strlen(name)) : EDDY__LG_OTHER;
+  if (connect != EDDY__LG_OTHER)
+    s.logical = connect;
   for (size_t i = 0; w->logical && s.logical == EDDY__LG_NONE &&
                      i < sizeof(avro_logicals) / sizeof(avro_logicals[0]); i++)
     if (strcmp(w->logical, avro_logicals[i].name) == 0)

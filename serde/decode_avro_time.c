@@ -14,15 +14,7 @@
 enum { NOT_TIME = -1, UNIT_ISO = 100 };
 
 static int declared_unit(const eddy__avro_vspec_t *vs) {
-  if (vs->unit != EDDY__U_DEFAULT)
-    return vs->unit;
-  if (vs->type->kind == EDDY_T_TIMESTAMP && vs->type->precision == 1)
-    return EDDY__U_DAYS;
-  switch (vs->type->scale) {
-  case 3: return EDDY__U_MS;
-  case 9: return EDDY__U_NS;
-  default: return EDDY__U_US;
-  }
+  return eddy__declared_unit(vs->unit, vs->type);
 }
 
 static bool is_integer(const eddy_sr_node_t *w) {

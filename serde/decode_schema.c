@@ -31,6 +31,7 @@ static const struct {
   uint8_t logical;
 } logical_names[] = {
   {"org.apache.kafka.connect.data.Decimal", EDDY__LG_DECIMAL},
+  {"io.debezium.data.Decimal", EDDY__LG_DECIMAL},
   {"io.debezium.data.VariableScaleDecimal", EDDY__LG_VARDECIMAL},
   {"io.debezium.time.Date", EDDY__LG_DATE},
   {"org.apache.kafka.connect.data.Date", EDDY__LG_DATE},
@@ -63,11 +64,15 @@ static uint8_t ctype_of(const eddy__jstr_t *s) {
   return EDDY__CT_OTHER;
 }
 
-static uint8_t logical_of(const eddy__jstr_t *s) {
+uint8_t eddy__connect_logical(const char *name, size_t len) {
   for (size_t i = 0; i < sizeof(logical_names) / sizeof(logical_names[0]); i++)
-    if (jstr_is(s, logical_names[i].name))
+    if (strlen(logical_names[i].name) == len && memcmp(logical_names[i].name, name, len) == 0)
       return logical_names[i].logical;
   return EDDY__LG_OTHER;
+}
+
+static uint8_t logical_of(const eddy__jstr_t *s) {
+  return s->escaped ? EDDY__LG_OTHER : eddy__connect_logical(s->p, s->len);
 }
 
 const char *eddy__stype_name(const eddy__stype_t *s, char *buf, size_t size) {

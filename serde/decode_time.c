@@ -11,16 +11,20 @@
 
 enum { NOT_TIME = -1, UNIT_ISO = 100 };
 
-static int declared_unit(const eddy__vspec_t *vs) {
-  if (vs->unit != EDDY__U_DEFAULT)
-    return vs->unit;
-  if (vs->type->kind == EDDY_T_TIMESTAMP && vs->type->precision == 1)
+int eddy__declared_unit(uint8_t unit, const eddy_type_t *type) {
+  if (unit != EDDY__U_DEFAULT)
+    return unit;
+  if (type->kind == EDDY_T_TIMESTAMP && type->precision == 1)
     return EDDY__U_DAYS;
-  switch (vs->type->scale) {
+  switch (type->scale) {
   case 3: return EDDY__U_MS;
   case 9: return EDDY__U_NS;
   default: return EDDY__U_US;
   }
+}
+
+static int declared_unit(const eddy__vspec_t *vs) {
+  return eddy__declared_unit(vs->unit, vs->type);
 }
 
 /* The unit a timestamp column reads, or NOT_TIME for a schema that does

@@ -120,6 +120,11 @@ int eddy__decode_debezium(eddy__dctx_t *c);
 /** Read the Connect schema at the cursor (the value of "schema"). */
 int eddy__schema_read(eddy__dctx_t *c);
 const char *eddy__stype_name(const eddy__stype_t *s, char *buf, size_t size);
+/** The EDDY__LG_* of a Kafka Connect / Debezium schema name, EDDY__LG_OTHER if unknown. */
+uint8_t eddy__connect_logical(const char *name, size_t len);
+/** The EDDY__U_* a numeric time value is read in: \p unit (from the field's
+ * name) when set, else what the declared column type says. */
+int eddy__declared_unit(uint8_t unit, const eddy_type_t *type);
 
 /* decode_value.c */
 /** Read the value at the cursor into *out as \p vs says. */
