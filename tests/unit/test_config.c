@@ -108,3 +108,41 @@ EDDY_TEST(suggest_and_edit_distance) {
   ASSERT_STR_EQ("orders", eddy_suggest("ordres", names, 3));
   ASSERT_TRUE(eddy_suggest("zzz", names, 3) == NULL);
 }
+
+EDDY_TEST(config_state_and_window_keys) {
+  eddy_config_t c;
+  ASSERT_OK(eddy_config_init(&c));
+  ASSERT_EQ(-1, c.state_cache_max_bytes);   /* auto: 1/8 of state.memory.bytes */
+  ASSERT_DBL_EQ(0.25, c.state_write_buffer_ratio, 1e-12);
+  ASSERT_EQ(2, c.state_background_threads);
+  ASSERT_EQ(200000, c.state_restore_batch_records);
+  ASSERT_EQ(64LL << 20, c.state_restore_memory_bytes);
+  ASSERT_EQ(2000, c.state_restore_log_interval_ms);
+  ASSERT_EQ(0, c.window_idle_advance_ms);
+  ASSERT_STR_EQ("", c.late_records_topic);
+  ASSERT_OK(eddy_config_set(&c, "state.cache.max.bytes", "16m", NULL));
+  ASSERT_EQ(16LL << 20, c.state_cache_max_bytes);
+  ASSERT_OK(eddy_config_set(&c, "state.cache.max.bytes", "0", NULL));
+  ASSERT_EQ(0, c.state_cache_max_bytes);
+  ASSERT_OK(eddy_config_set(&c, "state.cache.max.bytes", "auto", NULL));
+  ASSERT_EQ(-1, c.state_cache_max_bytes);
+  ASSERT_OK(eddy_config_set(&c, "state.memory.write.buffer.ratio", "0.5", NULL));
+  ASSERT_DBL_EQ(0.5, c.state_write_buffer_ratio, 1e-12);
+  eddy_error_t *err = NULL;
+  ASSERT_EQ(EDDY_ECONFIG, eddy_config_set(&c, "state.memory.write.buffer.ratio", "1.5", &err));
+  ASSERT_STR_EQ("state.memory.write.buffer.ratio: expected a number between 0 and 1, got '1.5'",
+                err->msg);
+  eddy_error_destroy(err);
+  err = NULL;
+  ASSERT_EQ(EDDY_ECONFIG, eddy_config_set(&c, "state.cache.max.bytes", "lots", &err));
+  eddy_error_destroy(err);
+  ASSERT_OK(eddy_config_set(&c, "window.idle.advance.ms", "30000", NULL));
+  ASSERT_EQ(30000, c.window_idle_advance_ms);
+  ASSERT_OK(eddy_config_set(&c, "late.records.topic", "shop-late", NULL));
+  eddy_config_t copy;
+  ASSERT_OK(eddy_config_copy(&copy, &c));
+  ASSERT_STR_EQ("shop-late", copy.late_records_topic);
+  eddy_config_free(&copy);
+  eddy_config_free(&c);
+  EDDY_ASSERT_NO_LEAKS();
+}
