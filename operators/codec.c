@@ -1,6 +1,7 @@
 /* Binary value encoding for store keys and values (see codec.h). */
 #include "operators/codec.h"
 
+#include <math.h>
 #include <string.h>
 
 __extension__ typedef unsigned __int128 u128_t;
@@ -65,9 +66,11 @@ int eddy_codec_put(eddy_buf_t *out, const eddy_value_t *v) {
     break;
   }
   case EDDY_T_DOUBLE: {
-    double d = v->u.d == 0 ? 0.0 : v->u.d;
+    double d = v->u.d == 0 ? 0.0 : v->u.d;   /* -0.0 groups with 0.0 */
     uint64_t bits;
     memcpy(&bits, &d, 8);
+    if (isnan(d))
+      bits = 0x7ff8000000000000ull;          /* and every NaN with every other */
     put_u64(b + 1, bits);
     len += 8;
     break;

@@ -11,7 +11,7 @@
  *     BOOL                    0 | 1
  *     INT, TIMESTAMP, DURATION  8 bytes, big-endian, sign bit flipped
  *     DECIMAL                 scale 1, unscaled 16 bytes big-endian, sign flipped
- *     DOUBLE                  8 bytes, IEEE bits big-endian (-0.0 stored as 0.0)
+ *     DOUBLE                  8 bytes, IEEE bits big-endian (-0.0 as 0.0, one NaN)
  *     STRING, BYTES           length (LEB128 varint), bytes
  *
  * Equal values of one column type encode to equal bytes (decimals are
