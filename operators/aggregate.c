@@ -12,7 +12,7 @@
  *
  * "emitted up to" is the largest window start whose final result went out:
  * every window starting at or before it is closed and emitted. The distinct
- * store maps (group key | aggregate index | value, window start) -> "".
+ * store maps (group key | aggregate index (2 bytes) | value, window start) -> "".
  */
 #include "operators/aggregate_int.h"
 
@@ -253,9 +253,9 @@ static int load_state(eddy_agg_t *agg, eddy_slice_t key, int64_t start, eddy_err
 static int distinct_new(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key, int64_t start,
                         const eddy_value_t *x, bool *is_new, eddy_error_t **err) {
   eddy_buf_clear(&agg->dbuf);
-  uint8_t idx = (uint8_t)a->index;
+  uint8_t idx[2] = {(uint8_t)(a->index >> 8), (uint8_t)a->index};
   if (eddy_buf_append(&agg->dbuf, key.p, key.len) != 0 ||
-      eddy_buf_append(&agg->dbuf, &idx, 1) != 0 || eddy_codec_put(&agg->dbuf, x) != 0)
+      eddy_buf_append(&agg->dbuf, idx, 2) != 0 || eddy_codec_put(&agg->dbuf, x) != 0)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
   eddy_slice_t dk = eddy_slice(agg->dbuf.p, agg->dbuf.len), v;
   bool w = agg->g->windowed;
