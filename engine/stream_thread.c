@@ -296,6 +296,8 @@ static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
   if (pos != NULL)
     rd_kafka_topic_partition_list_destroy(pos);
   t->last_commit_us = eddy_clock_monotonic_us();
+  if (rc == 0)
+    atomic_fetch_add(&t->app->counters.commits, 1);
   return rc;
 }
 

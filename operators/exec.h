@@ -33,6 +33,7 @@ typedef struct eddy_counters_s {
   atomic_llong check_failed;    /* of the failed records: broke a `check` rule */
   atomic_llong eval_errors;     /* of the failed records: an expression failed */
   atomic_llong late;            /* records that arrived after (one of) their windows closed */
+  atomic_llong commits;         /* completed commits (outputs, state and positions durable) */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */
