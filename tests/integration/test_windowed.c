@@ -312,10 +312,12 @@ static void run_with_restart(bool wipe_state) {
 
 EDDY_TEST(windows_survive_a_restart) {
   run_with_restart(false);
+  EDDY_ASSERT_NO_LEAKS();
 }
 
 EDDY_TEST(windows_survive_a_lost_state_directory) {
   run_with_restart(true);
+  EDDY_ASSERT_NO_LEAKS();
 }
 
 /* A quiet partition: only idle advance can close its last windows. */
@@ -368,6 +370,7 @@ EDDY_TEST(idle_advance_closes_windows_of_a_quiet_partition) {
   ASSERT_OK(system(cmd));
   free(dir);
   eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
 }
 
 /* Input over four partitions, two threads, a hopping window, a restart: with a grace
@@ -438,4 +441,5 @@ EDDY_TEST(four_partitions_hopping_windows_and_a_restart) {
   ASSERT_OK(system(cmd));
   free(dir);
   eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
 }
