@@ -142,6 +142,12 @@ static void check_window(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *
     eddy__dsl_fail(ck->c, EDDY_ETYPE, op->off, op->len,
                    "this hopping window puts each record in %lld windows (limit is %d)",
                    (long long)((size + advance - 1) / advance), MAX_WINDOWS_PER_RECORD);
+  const part_cols_t *cols = &((const grouping_t *)g)->cols;
+  for (uint32_t i = 0; i < cols->cnt; i++)
+    if (strcmp(cols->names[i], "window_start") == 0 || strcmp(cols->names[i], "window_end") == 0)
+      eddy__dsl_fail(ck->c, EDDY_ETYPE, op->off, op->len,
+                     "the group column '%s' (at %s) clashes with the window's own column: "
+                     "rename it", cols->names[i], eddy__dsl_where(ck->c, cols->offs[i]));
   g->windowed = true;
   g->hopping = kind == EDDY_WINDOW_HOPPING;
   g->size = size;
