@@ -40,7 +40,7 @@ static void run_usage(FILE *out) {
           "configuration keys:\n%s\n"
           "Records that cannot be decoded or break a `check` rule go to <app>-dlq\n"
           "(see docs/operations.md).\n",
-          keys.p ? keys.p : "");
+          eddy_buf_cstr(&keys));
   eddy_buf_free(&keys);
 }
 
