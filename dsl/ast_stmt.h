@@ -137,6 +137,7 @@ typedef struct {
   eddy_expr_t **exprs;                /* select: one per out field */
   int32_t *defs;                      /* merge: the definitions of names[] */
   eddy_plan_group_t *group;           /* group by, window, aggregate, emit: the grouping */
+  struct eddy_plan_join_s *join;      /* join (dsl/plan_join.h) */
 } eddy_ast_op_t;
 
 /* `<input> | op | op …` */
