@@ -147,9 +147,10 @@ void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row
     j->shape = EDDY_JOIN_STREAM_TABLE;
     j->key_type = rd->row.key;
     j->rekey_left = !(j->raw && j->on->kind == EDDY_X_KEY && row->raw_key);
-    if (j->rekey_left)
-      for (uint32_t i = 0; i < row->layout->cnt; i++)
-        eddy__check_mark(ck, row->prov[i]);   /* the repartition topic carries whole rows */
+  }
+  if (j->shape == EDDY_JOIN_TABLE_TABLE || j->rekey_left) {
+    for (uint32_t i = 0; i < row->layout->cnt; i++)
+      eddy__check_mark(ck, row->prov[i]);   /* whole rows are re-keyed or stored */
   }
   build_output(ck, j, row, &rd->row);
   row->key = j->key_type;

@@ -195,7 +195,9 @@ static void warn_unused(program_checker_t *pc) {
     const eddy_def_t *d = &pc->ck.defs[i];
     if (!d->used)
       eddy__dsl_warn(pc->ck.c, d->off, d->len, "%s'%s' is never used",
-                     d->is_source ? "stream " : "", d->name);
+                     !d->is_source ? "" : d->source->kind == EDDY_SOURCE_STREAM ? "stream "
+                                                                                 : "table ",
+                     d->name);
   }
 }
 

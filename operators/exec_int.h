@@ -113,6 +113,8 @@ void eddy__join_sub_free(eddy__sub_state_t *ss);
 /** Start and free a task's join instances, over its restored stores. */
 int eddy__join_task_start(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
 void eddy__join_task_free(eddy_task_t *t);
+/** Commit step 1 for the task's table stores: flush them (to their changelogs). */
+int eddy__join_task_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
 /** A table's REPARTITION node: the row re-keyed, a Debezium delete as a tombstone. */
 int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
                       eddy_error_t **err);

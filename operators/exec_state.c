@@ -179,7 +179,9 @@ static int each_task(eddy_exec_t *x, task_fn fn, eddy_error_t **err) {
 }
 
 static int flush_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
-  (void)x;
+  int rc0 = eddy__join_task_flush(x, t, err);
+  if (rc0 != 0)
+    return rc0;
   int64_t next = INT64_MAX;
   for (uint32_t a = 0; a < t->agg_cnt; a++) {
     int rc = eddy_agg_flush(t->aggs[a], t->stream_time, err);

@@ -227,3 +227,16 @@ int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_
   }
   return rc;
 }
+
+int eddy__join_task_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
+  const eddy__sub_state_t *ss = &x->subs[t->sub];
+  for (uint32_t i = 0; i < ss->store_cnt; i++) {
+    const eddy_plan_store_t *ps = &x->plan->stores[ss->stores[i]];
+    if (x->plan->nodes[ps->node]->kind != EDDY_NODE_TABLE)
+      continue;
+    int rc = eddy_store_flush(t->stores[i], err);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
