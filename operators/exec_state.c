@@ -174,8 +174,10 @@ static int each_task(eddy_exec_t *x, task_fn fn, eddy_error_t **err) {
 }
 
 static int flush_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
-  (void)x;
   int64_t next = INT64_MAX;
+  int krc = eddy__task_keyed_flush(x, t, err);
+  if (krc != 0)
+    return krc;
   for (uint32_t a = 0; a < t->agg_cnt; a++) {
     int rc = eddy_agg_flush(t->aggs[a], t->stream_time, err);
     if (rc != 0)
