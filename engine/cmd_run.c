@@ -36,6 +36,7 @@ static void run_usage(FILE *out) {
           "  -t, --threads N          num.stream.threads\n"
           "  -s, --set KEY=VALUE      set any configuration key (repeatable)\n"
           "  -l, --log-level LEVEL    debug, info, warn or error\n"
+          "  -r, --registry URL       schema.registry.url (for avro sources and sinks)\n"
           "  -h, --help               show this help\n\n"
           "configuration keys:\n%s\n"
           "Records that cannot be decoded or break a `check` rule go to <app>-dlq\n"
@@ -77,11 +78,12 @@ static int parse_args(run_opts_t *o, int argc, char **argv, char ***sets, int *s
       {"config", required_argument, 0, 'c'},  {"bootstrap", required_argument, 0, 'b'},
       {"embedded", no_argument, 0, 'e'},      {"partitions", required_argument, 0, 'p'},
       {"threads", required_argument, 0, 't'}, {"set", required_argument, 0, 's'},
-      {"log-level", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+      {"log-level", required_argument, 0, 'l'}, {"registry", required_argument, 0, 'r'},
+      {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:b:ep:t:s:l:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:b:ep:t:s:l:r:h", opts, NULL)) != -1) {
     switch (c) {
     case 'c': o->config_file = optarg; break;
     case 'b': o->bootstrap = optarg; break;
@@ -89,6 +91,7 @@ static int parse_args(run_opts_t *o, int argc, char **argv, char ***sets, int *s
     case 'p': o->partitions = atoi(optarg); break;
     case 't': push_set(*sets, set_cnt, eddy_strdup("num.stream.threads"), optarg); break;
     case 'l': push_set(*sets, set_cnt, eddy_strdup("log.level"), optarg); break;
+    case 'r': push_set(*sets, set_cnt, eddy_strdup("schema.registry.url"), optarg); break;
     case 's': {
       const char *eq = strchr(optarg, '=');
       if (eq == NULL || eq == optarg) {
