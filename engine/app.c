@@ -146,3 +146,19 @@ long long eddy_app_lag(const eddy_app_t *app) {
   }
   return sum;
 }
+
+bool eddy_app_restore(const eddy_app_t *app, eddy_app_restore_t *out) {
+  *out = (eddy_app_restore_t){.eta_ms = 0};
+  for (int i = 0; i < app->thread_cnt; i++) {
+    const eddy_restore_progress_t *p = &app->threads[i].restore;
+    out->stores_total += atomic_load(&p->stores_total);
+    out->stores_done += atomic_load(&p->stores_done);
+    out->records_total += atomic_load(&p->records_total);
+    out->records_done += atomic_load(&p->records_done);
+    out->rate += atomic_load(&p->rate);
+    long long eta = atomic_load(&p->eta_ms);
+    if (out->eta_ms >= 0)
+      out->eta_ms = eta < 0 ? -1 : (eta > out->eta_ms ? eta : out->eta_ms);
+  }
+  return out->stores_done < out->stores_total;
+}
