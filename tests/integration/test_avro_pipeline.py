@@ -264,6 +264,7 @@ def start_eddy(tmp, bootstrap, url, topologies):
             f.write(text)
         files.append(path)
     args = [EDDY, "run"] + files + ["--bootstrap", bootstrap, "--registry", url,
+                                    "--threads", "2",   # two threads share one registry client
                                     "-s", "state.dir=" + os.path.join(tmp, "state"),
                                     "-s", "commit.interval.ms=200",
                                     "-s", "schema.registry.retry.backoff.ms=50",
