@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "schema-registry/sr_client.h"
+
 /* One memory budget for every store of the application. */
 static int open_state(eddy_app_t *app, eddy_error_t **err) {
   eddy_state_conf_t sc;
@@ -48,6 +50,7 @@ int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t 
     return EDDY_ENOMEM;
   }
   rc = plan->store_cnt > 0 ? open_state(app, err) : 0;
+  rc = rc == 0 ? eddy__app_registry(app, err) : rc;
   if (rc != 0) {
     eddy_app_destroy(app);
     return rc;
@@ -122,6 +125,7 @@ void eddy_app_destroy(eddy_app_t *app) {
     eddy__thread_free(&app->threads[i]);
   eddy_free(app->threads);
   eddy_state_env_destroy(app->state);
+  eddy_sr_client_destroy(app->registry);
   eddy_free(app->app_id);
   eddy_free(app->dlq_topic);
   eddy_config_free(&app->conf);

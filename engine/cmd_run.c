@@ -38,6 +38,7 @@ static void run_usage(FILE *out) {
           "  -s, --set KEY=VALUE      set any configuration key (repeatable)\n"
           "  -l, --log-level LEVEL    debug, info, warn or error\n"
           "  -m, --metrics HOST:PORT  serve /metrics, /status, /health and /ready (metrics.listen)\n"
+          "  -r, --registry URL       schema.registry.url (for avro sources and sinks)\n"
           "  -h, --help               show this help\n\n"
           "configuration keys:\n%s\n"
           "Records that cannot be decoded or break a `check` rule go to <app>-dlq\n"
@@ -80,11 +81,12 @@ static int parse_args(run_opts_t *o, int argc, char **argv, char ***sets, int *s
       {"embedded", no_argument, 0, 'e'},      {"partitions", required_argument, 0, 'p'},
       {"threads", required_argument, 0, 't'}, {"set", required_argument, 0, 's'},
       {"log-level", required_argument, 0, 'l'}, {"metrics", required_argument, 0, 'm'},
+      {"registry", required_argument, 0, 'r'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:b:ep:t:s:l:m:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:b:ep:t:s:l:m:r:h", opts, NULL)) != -1) {
     switch (c) {
     case 'c': o->config_file = optarg; break;
     case 'b': o->bootstrap = optarg; break;
@@ -93,6 +95,7 @@ static int parse_args(run_opts_t *o, int argc, char **argv, char ***sets, int *s
     case 't': push_set(*sets, set_cnt, eddy_strdup("num.stream.threads"), optarg); break;
     case 'l': push_set(*sets, set_cnt, eddy_strdup("log.level"), optarg); break;
     case 'm': push_set(*sets, set_cnt, eddy_strdup("metrics.listen"), optarg); break;
+    case 'r': push_set(*sets, set_cnt, eddy_strdup("schema.registry.url"), optarg); break;
     case 's': {
       const char *eq = strchr(optarg, '=');
       if (eq == NULL || eq == optarg) {

@@ -50,7 +50,9 @@ typedef struct {
 struct eddy_exec_s {
   const eddy_plan_t *plan;
   eddy_exec_env_t env;
-  eddy_decoder_t **decoders;        /* per plan source */
+  eddy_decoder_t **decoders;        /* per plan source (NULL for Avro sources) */
+  struct eddy_avro_decoder_s **avro_decoders;  /* per plan source: Avro sources only */
+  struct eddy_avro_encoder_s **avro_encoders;  /* per node: `to kafka ... format avro` */
   eddy_arena_t *arena;              /* rows and temporaries of the current batch */
   int64_t now_us;
   eddy_buf_t value_buf;             /* encoder scratch */
@@ -73,6 +75,23 @@ struct eddy_exec_s {
   eddy_restore_job_t *jobs;
   size_t job_cap;
 };
+
+/* Avro sources and sinks (operators/exec_avro.c) */
+bool eddy__exec_source_is_avro(const eddy_plan_source_t *s);
+/** Decoders and encoders for the plan's Avro sources and sinks (needs env.registry). */
+int eddy__exec_avro_new(eddy_exec_t *x, eddy_error_t **err);
+void eddy__exec_avro_destroy(eddy_exec_t *x);
+/**
+ * Decode \p msg for source \p source into \p vals (JSON or Avro).
+ * @returns as eddy_decoder_decode(), or EDDY_EXEC_RETRY (registry
+ *          unreachable; *why says why), or EDDY_EIO / EDDY_ETIMEOUT when the
+ *          registry refuses for good (the application must stop).
+ */
+int eddy__exec_decode(eddy_exec_t *x, uint32_t source, const struct rd_kafka_message_s *msg,
+                      eddy_value_t *vals, eddy_error_t **why);
+/** Append \p row as Confluent-wire Avro for sink \p n; errors as eddy_avro_encode_row(). */
+int eddy__avro_encode(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                      eddy_buf_t *out, eddy_error_t **why);
 
 /* tasks (operators/task.c) */
 int eddy__exec_state_new(eddy_exec_t *x, eddy_error_t **err);
