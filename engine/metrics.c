@@ -29,6 +29,7 @@ static const counter_t counters[] = {
   COUNTER(eval_errors, "Failed records on which an expression failed"),
   COUNTER(late, "Records that arrived after (one of) their windows closed"),
   COUNTER(commits, "Completed commits (outputs, state and positions durable)"),
+  COUNTER(registry_waits, "Records held for a retry while the Schema Registry was unreachable"),
 };
 
 #define COUNTER_CNT (sizeof(counters) / sizeof(counters[0]))

@@ -109,6 +109,7 @@ static int hold(eddy_stream_thread_t *t, const rd_kafka_message_t *m, const eddy
   rd_kafka_topic_partition_list_destroy(one);
   if (rc != 0)
     return rc;
+  atomic_fetch_add(&app->counters.registry_waits, 1);
   int64_t wait_ms = (t->retry_at_us - eddy_clock_monotonic_us()) / EDDY_MSEC;
   eddy_log(&app->log, EDDY_LOG_WARN, "thread",
            "%s/%d: %s [%d] offset %" PRId64 ": %s; the record is kept, retrying in %" PRId64

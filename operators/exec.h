@@ -35,6 +35,7 @@ typedef struct eddy_counters_s {
   atomic_llong eval_errors;     /* of the failed records: an expression failed */
   atomic_llong late;            /* records that arrived after (one of) their windows closed */
   atomic_llong commits;         /* completed commits (outputs, state and positions durable) */
+  atomic_llong registry_waits;  /* records held (to retry) while the Schema Registry was down */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */

@@ -21,6 +21,7 @@ schema fetched from the registry by the id in each record.
 """
 import datetime
 import decimal
+import http.client
 import io
 import json
 import os
@@ -256,7 +257,7 @@ def start_registry_on(bootstrap, port):
     return r
 
 
-def start_eddy(tmp, bootstrap, url, topologies):
+def start_eddy(tmp, bootstrap, url, topologies, *extra):
     files = []
     for name, text in topologies:
         path = os.path.join(tmp, name + ".eddy")
@@ -264,12 +265,22 @@ def start_eddy(tmp, bootstrap, url, topologies):
             f.write(text)
         files.append(path)
     args = [EDDY, "run"] + files + ["--bootstrap", bootstrap, "--registry", url,
+                                    "--threads", "2",   # two threads share one registry client
                                     "-s", "state.dir=" + os.path.join(tmp, "state"),
                                     "-s", "commit.interval.ms=200",
                                     "-s", "schema.registry.retry.backoff.ms=50",
                                     "-s", "schema.registry.retry.backoff.max.ms=800",
-                                    "-s", "schema.registry.timeout.ms=2000"]
+                                    "-s", "schema.registry.timeout.ms=2000"] + list(extra)
     return Proc(args, "eddy-run")
+
+
+def status(port):
+    """GET /status of eddy's metrics endpoint, by application id."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=tmout(10))
+    conn.request("GET", "/status")
+    body = json.loads(conn.getresponse().read())
+    conn.close()
+    return {a["app"]: a for a in body["apps"]}
 
 
 def wait_count(bootstrap, topic, n, proc, timeout=90):
@@ -364,9 +375,11 @@ def test_outage(broker, tmp):
     produce(bs, "orders2", records(events[:150]))
     reg.stop()                               # down before eddy starts
     reg = None
+    metrics_port = free_port()
     proc = start_eddy(tmp, bs, url, [
         ("outage_json", pipeline_topology("avro_outage", "orders2", "outage_json", None)),
-        ("outage_avro", pipeline_topology("avro_outage_sink", "orders2", None, "outage_avro"))])
+        ("outage_avro", pipeline_topology("avro_outage_sink", "orders2", None, "outage_avro"))],
+        "--metrics", "127.0.0.1:%d" % metrics_port)
     try:
         wait_until("eddy holding records", lambda: "the record is kept" in proc.stderr(), 60)
         wait_until("the avro sink waiting to register",
@@ -375,6 +388,10 @@ def test_outage(broker, tmp):
         # four partitions held, four rounds of retries (the backoff grows to its cap)
         wait_until("retry rounds", lambda: proc.stderr().count("the record is kept") >= 16, 60)
         assert read_all(bs, "outage_json") == []
+        holds = proc.stderr().count("the record is kept")
+        waits = status(metrics_port)["avro_outage"]["registry_waits"]
+        assert waits >= 16 and waits >= holds - 1, (waits, holds)
+        assert status(metrics_port)["avro_outage"]["records_in"] == 0
         reg = start_registry_on(bs, port)     # back, same address, same _schemas topic
         want_json, want_avro = expected_json(events), expected_avro(events)
         wait_count(bs, "outage_json", len(want_json), proc)
