@@ -14,7 +14,16 @@
  * sums. The events are written by avro-c's writer, not by eddy.
  * Time is this thread's CPU time (see benchmarks/decode.c).
  *
- * Last line: BENCH avro events_per_s=<n> baseline_per_s=<n> ratio=<r>
+ * Then the full topology, on the embedded broker with eddy's registry in
+ * process: the same events (schema registered under `orders-value`) through
+ * a `format debezium-avro` source, `where` + `select`, `to kafka` as JSON,
+ * one stream thread, 32 partitions; against the raw librdkafka passthrough
+ * (consume + produce the same records unchanged) measured in the same run,
+ * as benchmarks/stateless.c does for Debezium JSON.
+ *
+ * The decoder's line is printed first (BENCH avro ... for the decoder
+ * alone); the last line is the full topology:
+ *   BENCH avro events_per_s=<n> baseline_per_s=<n> ratio=<r>
  */
 #include <avro.h>
 #include <stdio.h>
@@ -22,7 +31,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
 #include "bench_common.h"
+#include "dsl/dsl.h"
+#include "engine/app.h"
+#include "engine/broker.h"
+#include "schema-registry/registry.h"
 #include "serde/avro.h"
 
 #define EVENTS 200000
@@ -256,6 +273,131 @@ static run_t run_avroc(avro_value_t *env) {
   return r;
 }
 
+/* ---- the full topology ------------------------------------------------------------- */
+
+static const char *topology =
+    "app bench_avro\n"
+    "stream orders from \"orders\" format debezium-avro\n"
+    "  schema (order_id int, user_id int, total_amount decimal(10,2), status string,\n"
+    "          created_at timestamp, updated_at timestamp)\n"
+    "orders\n"
+    "  | where after.status == \"completed\" or after.total_amount > 100\n"
+    "  | select order_id = after.order_id, user_id = after.user_id,\n"
+    "           amount = after.total_amount, status = after.status, at = after.updated_at\n"
+    "  | to kafka \"orders_out\" key order_id\n";
+
+static void diag(void *opaque, const eddy_diag_t *dg) {
+  (void)opaque;
+  eddy_buf_t b = {0};
+  eddy_diag_format(dg, &b);
+  fprintf(stderr, "%.*s", (int)b.len, b.p);
+  eddy_buf_free(&b);
+}
+
+/* The events, with the id the registry gave their schema, keyed by order. */
+static void produce_events(const char *bootstrap, const char *topic, int id) {
+  char errstr[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != 0 ||
+      rd_kafka_conf_set(conf, "linger.ms", "20", errstr, sizeof(errstr)) != 0)
+    bench_die("producer conf: %s", errstr);
+  rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (p == NULL)
+    bench_die("producer: %s", errstr);
+  for (int i = 0; i < EVENTS; i++) {
+    eddy_sr_wire_header(events[i], id);
+    char key[32];
+    int klen = snprintf(key, sizeof(key), "%d", 100000 + i);
+    while (rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, (size_t)klen),
+                             RD_KAFKA_V_VALUE(events[i], lens[i]),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) ==
+           RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      rd_kafka_poll(p, 10);
+  }
+  if (rd_kafka_flush(p, 120000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    bench_die("flush of the input timed out");
+  rd_kafka_destroy(p);
+}
+
+static double run_app(const char *bootstrap, const char *url) {
+  eddy_topology_t *topo = NULL;
+  if (eddy_topology_compile(&topo, "avro.eddy", topology, strlen(topology), diag, NULL) != 0)
+    bench_die("topology does not compile");
+  eddy_config_t conf;
+  eddy_config_init(&conf);
+  eddy_error_t *err = NULL;
+  eddy_logger_t log = {.fn = eddy_log_stderr, .level = EDDY_LOG_WARN};
+  eddy_app_t *app = NULL;
+  if (eddy_config_set(&conf, "bootstrap.servers", bootstrap, &err) != 0 ||
+      eddy_config_set(&conf, "schema.registry.url", url, &err) != 0 ||
+      eddy_app_new(&app, eddy_topology_plan(topo), &conf, &log, &err) != 0 ||
+      eddy_app_start(app, &err) != 0)
+    bench_die("app: %s", eddy_error_msg(err));
+  const eddy_counters_t *c = eddy_app_counters(app);
+  while (atomic_load(&c->records_in) == 0)
+    usleep(1000);
+  double t0 = bench_now();
+  while (atomic_load(&c->records_in) < EVENTS) {
+    if (!eddy_app_running(app))
+      bench_die("application stopped");
+    usleep(1000);
+  }
+  eddy_app_request_stop(app);
+  if (eddy_app_join(app, &err) != 0) /* flushes every output */
+    bench_die("app: %s", eddy_error_msg(err));
+  double secs = bench_now() - t0;
+  fprintf(stderr, "eddy: %lld in, %lld out, %lld dead letters\n",
+          (long long)atomic_load(&c->records_in), (long long)atomic_load(&c->records_out),
+          (long long)atomic_load(&c->dlq));
+  if (atomic_load(&c->dlq) != 0)
+    bench_die("dead letters in the benchmark");
+  eddy_app_destroy(app);
+  eddy_config_free(&conf);
+  eddy_topology_destroy(topo);
+  return EVENTS / secs;
+}
+
+static void run_topology(void) {
+  int partitions = 32;
+  eddy_broker_t *b = NULL;
+  eddy_error_t *err = NULL;
+  if (eddy_broker_start(&b, 1, &err) != 0 ||
+      eddy_broker_create_topic(b, "_schemas", 1, &err) != 0 ||
+      eddy_broker_create_topic(b, "orders", partitions, &err) != 0 ||
+      eddy_broker_create_topic(b, "orders_out", partitions, &err) != 0 ||
+      eddy_broker_create_topic(b, "baseline_out", partitions, &err) != 0)
+    bench_die("broker: %s", eddy_error_msg(err));
+  const char *bs = eddy_broker_bootstrap(b);
+  eddy_sr_server_conf_t sc;
+  eddy_sr_server_conf_init(&sc);
+  sc.port = 0;
+  sc.bootstrap = bs;
+  eddy_sr_server_t *reg = NULL;
+  if (eddy_sr_server_start(&reg, &sc, &err) != 0)
+    bench_die("registry: %s", eddy_error_msg(err));
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d", eddy_sr_server_port(reg));
+  eddy_sr_client_conf_t cc = {.url = url};
+  eddy_sr_client_t *client = NULL;
+  int id = 0;
+  if (eddy_sr_client_new(&client, &cc, &err) != 0 ||
+      eddy_sr_client_register(client, "orders-value", schema_text, &id, &err) != 0)
+    bench_die("registering the schema: %s", eddy_error_msg(err));
+  eddy_sr_client_destroy(client);
+  fprintf(stderr, "producing %d Debezium-Avro events (schema id %d) to %d partitions...\n",
+          EVENTS, id, partitions);
+  produce_events(bs, "orders", id);
+  double base = bench_passthrough(bs, "orders", "baseline_out", "bench-avro-baseline", EVENTS);
+  fprintf(stderr, "baseline passthrough: %.0f events/s\n", base);
+  double rate = run_app(bs, url);
+  printf("topology: debezium-avro source, where + select, to kafka json: %.0f events/s; "
+         "raw passthrough %.0f events/s\n", rate, base);
+  eddy_sr_server_stop(reg);
+  eddy_broker_stop(b);
+  printf("BENCH avro events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n", rate, base,
+         rate / base);
+}
+
 int main(void) {
   avro_schema_t avs;
   if (avro_schema_from_json_length(schema_text, strlen(schema_text), &avs) != 0)
@@ -295,6 +437,8 @@ int main(void) {
          (double)total / EVENTS, best_eddy * (double)total / EVENTS / 1e6);
   printf("BENCH avro events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n", best_eddy, best_base,
          best_eddy / best_base);
+  fflush(stdout);
+  run_topology();
   eddy_arena_destroy(arena);
   eddy_avro_decoder_destroy(d);
   eddy_sr_schema_destroy(schema);

@@ -26,6 +26,10 @@ typedef struct {
   eddy_plan_group_t *aggregated;/* right after aggregate: emit may follow */
   uint8_t table;                /* EDDY_ROW_STREAM, EDDY_ROW_TABLE, EDDY_ROW_JOINED_TABLE */
   bool raw_key;                 /* the key is still the consumed message key */
+  eddy_plan_keyed_t *over;      /* after over: waiting for aggregate */
+  bool by_key;                  /* records are partitioned by their key (a source's message
+                                   key, an aggregate's group): keyed operators need no
+                                   repartition */
 } eddy_rowtype_t;
 
 enum { EDDY_ROW_STREAM, EDDY_ROW_TABLE, EDDY_ROW_JOINED_TABLE };
@@ -73,6 +77,8 @@ void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *ro
                        int32_t input_def);
 /** group by, window, aggregate, emit (check_group.c); \p row as for eddy__check_op_in. */
 void eddy__check_grouping(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row);
+/** over, dedupe, changes, and the aggregate after over (check_keyed.c). */
+void eddy__check_keyed(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row);
 /** A pipeline ends with \p row after \p last: a pending group by is an error. */
 void eddy__check_pipeline_end(eddy_checker_t *ck, const eddy_rowtype_t *row,
                               const eddy_ast_op_t *last);

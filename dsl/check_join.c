@@ -155,6 +155,7 @@ void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row
   build_output(ck, j, row, &rd->row);
   row->key = j->key_type;
   row->raw_key = false;
+  row->by_key = true;   /* each task holds the keys of its partition */
   row->table = j->shape == EDDY_JOIN_TABLE_TABLE ? EDDY_ROW_JOINED_TABLE : EDDY_ROW_STREAM;
   op->join = j;
 }

@@ -13,6 +13,10 @@
 
 #define SELECT_SHOWN 12   /* select columns listed before "… N more" */
 
+/* over, dedupe, changes and re-keying (describe_keyed.c) */
+int eddy__describe_keyed(const eddy_plan_node_t *n, eddy_buf_t *out);
+const char *eddy__describe_store_kind(eddy_plan_store_kind_t kind);
+
 static const char *on_error_name(eddy_on_error_t e) {
   return e == EDDY_ON_ERROR_SKIP ? "skip" : e == EDDY_ON_ERROR_FAIL ? "fail" : "dlq";
 }
@@ -65,6 +69,8 @@ static int put_duration(eddy_buf_t *out, const char *before, int64_t us) {
 
 static int describe_group_by(const eddy_plan_node_t *n, eddy_buf_t *out) {
   const eddy_plan_group_t *g = n->u.repartition.group;
+  if (g->rekey)
+    return eddy__describe_keyed(n, out);
   if (strcmp(g->part->items[0].name, "@jk") == 0)
     return eddy__describe_rekey(n, out);
   int rc = eddy_buf_puts(out, "group by ");
@@ -108,7 +114,7 @@ static int describe_aggregate(const eddy_plan_node_t *n, eddy_buf_t *out) {
 static int describe_store(const eddy_plan_t *plan, uint32_t i, eddy_buf_t *out) {
   const eddy_plan_store_t *s = &plan->stores[i];
   int rc = eddy_buf_printf(out, "\n    store: %s (%s", s->name,
-                           s->kind == EDDY_PLAN_STORE_WINDOW ? "window" : "key-value");
+                           eddy__describe_store_kind(s->kind));
   if (rc == 0 && s->retention > 0)
     rc = put_duration(out, ", retention ", s->retention);
   return rc == 0 ? eddy_buf_printf(out, ", changelog %s%s)", s->changelog,
@@ -142,6 +148,9 @@ static int describe_op(const eddy_plan_node_t *n, eddy_buf_t *out) {
   case EDDY_NODE_REPARTITION: return describe_group_by(n, out);
   case EDDY_NODE_AGGREGATE: return describe_aggregate(n, out);
   case EDDY_NODE_TABLE: case EDDY_NODE_JOIN: return eddy__describe_join(n, out);
+  case EDDY_NODE_OVER:
+  case EDDY_NODE_DEDUPE:
+  case EDDY_NODE_CHANGES: return eddy__describe_keyed(n, out);
   default: return eddy_buf_puts(out, "stateful operator");
   }
 }
@@ -165,9 +174,10 @@ static int describe_source(const eddy_plan_source_t *s, eddy_buf_t *out) {
   if (s->internal)
     rc = rc == 0 ? eddy_buf_puts(out, "], internal, written by ") : rc;
   if (s->internal && rc == 0)
-    rc = eddy_buf_printf(out, "%s)\n    key: the %s key", s->repartition->name,
-                         s->repartition->u.repartition.group->key_cnt == 1 &&
-                         strcmp(s->decode.layout->items[0].name, "@jk") == 0 ? "join" : "group");
+    rc = eddy_buf_printf(out, "%s)\n    key: %s", s->repartition->name,
+                         s->key != NULL ? "@key"
+                         : strcmp(s->decode.layout->items[0].name, "@jk") == 0 ? "the join key"
+                                                                               : "the group key");
   else
     rc = rc == 0 ? eddy_buf_printf(out, "], format: %s, on error: %s)\n",
                                    eddy_format_name(s->decode.format),
@@ -209,6 +219,9 @@ static int describe_node(const eddy_plan_t *plan, const eddy_plan_node_t *n, edd
       rc = describe_stores_of(plan, n, out);
     if (rc == 0 && n->kind == EDDY_NODE_TABLE)
       rc = describe_store(plan, n->u.table.store, out);
+    if (rc == 0 && (n->kind == EDDY_NODE_OVER || n->kind == EDDY_NODE_DEDUPE ||
+                    n->kind == EDDY_NODE_CHANGES))
+      rc = describe_store(plan, n->u.keyed.store, out);
     rc = rc == 0 ? eddy_buf_putc(out, '\n') : rc;
   }
   return rc == 0 ? describe_edges(plan, n, out) : rc;
@@ -258,7 +271,7 @@ static int describe_topics(const eddy_plan_t *plan, eddy_buf_t *out) {
   for (uint32_t i = 0; rc == 0 && i < plan->store_cnt; i++) {
     const eddy_plan_store_t *s = &plan->stores[i];
     rc = eddy_buf_printf(out, "  %s: %s, sub-topology %u, node %s\n", s->name,
-                         s->kind == EDDY_PLAN_STORE_WINDOW ? "window" : "key-value",
+                         eddy__describe_store_kind(s->kind),
                          s->subtopology, plan->nodes[s->node]->name);
   }
   return rc;

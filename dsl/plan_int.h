@@ -26,6 +26,7 @@ typedef struct {
   uint32_t node_cnt, node_cap;
   idlist_t *frontier;             /* per definition */
   uint32_t (*counts)[EDDY_OP__COUNT];   /* per definition: operators named so far */
+  uint32_t *rekeys;               /* per definition: re-keyings named so far */
 } planner_t;
 
 /* plan.c */

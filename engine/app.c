@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "schema-registry/sr_client.h"
+
 /* One memory budget for every store of the application. */
 static int open_state(eddy_app_t *app, eddy_error_t **err) {
   eddy_state_conf_t sc;
@@ -48,6 +50,7 @@ int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t 
     return EDDY_ENOMEM;
   }
   rc = plan->store_cnt > 0 ? open_state(app, err) : 0;
+  rc = rc == 0 ? eddy__app_registry(app, err) : rc;
   if (rc != 0) {
     eddy_app_destroy(app);
     return rc;
@@ -122,6 +125,7 @@ void eddy_app_destroy(eddy_app_t *app) {
     eddy__thread_free(&app->threads[i]);
   eddy_free(app->threads);
   eddy_state_env_destroy(app->state);
+  eddy_sr_client_destroy(app->registry);
   eddy_free(app->app_id);
   eddy_free(app->dlq_topic);
   eddy_config_free(&app->conf);
@@ -141,4 +145,20 @@ long long eddy_app_lag(const eddy_app_t *app) {
     sum += l;
   }
   return sum;
+}
+
+bool eddy_app_restore(const eddy_app_t *app, eddy_app_restore_t *out) {
+  *out = (eddy_app_restore_t){.eta_ms = 0};
+  for (int i = 0; i < app->thread_cnt; i++) {
+    const eddy_restore_progress_t *p = &app->threads[i].restore;
+    out->stores_total += atomic_load(&p->stores_total);
+    out->stores_done += atomic_load(&p->stores_done);
+    out->records_total += atomic_load(&p->records_total);
+    out->records_done += atomic_load(&p->records_done);
+    out->rate += atomic_load(&p->rate);
+    long long eta = atomic_load(&p->eta_ms);
+    if (out->eta_ms >= 0)
+      out->eta_ms = eta < 0 ? -1 : (eta > out->eta_ms ? eta : out->eta_ms);
+  }
+  return out->stores_done < out->stores_total;
 }

@@ -57,4 +57,15 @@ const eddy_counters_t *eddy_app_counters(const eddy_app_t *app);
 /** Sum of committed-offset lag over the assigned partitions, -1 if unknown. */
 long long eddy_app_lag(const eddy_app_t *app);
 
+/** The current (or last) restore of the app's stores, summed over its threads. */
+typedef struct {
+  long long stores_total, stores_done;
+  long long records_total, records_done;
+  long long rate;           /* records/s */
+  long long eta_ms;         /* -1: unknown */
+} eddy_app_restore_t;
+
+/** Fill \p out from the threads' atomics. @returns true while a restore runs. */
+bool eddy_app_restore(const eddy_app_t *app, eddy_app_restore_t *out);
+
 #endif

@@ -31,6 +31,11 @@ typedef struct eddy_stream_thread_s {
   bool startup_over;                 /* every thread joined, or it waited long enough */
   int64_t start_us;
   int64_t last_wake_us;              /* see wake_fetchers() */
+  /* records waiting for an unreachable Schema Registry (stream_retry.c) */
+  rd_kafka_topic_partition_list_t *held;     /* paused, offset = the record to retry */
+  rd_kafka_topic_partition_list_t *probing;  /* resumed, their record not processed yet */
+  int64_t retry_at_us;
+  int retry_streak;                  /* consecutive retry rounds (backoff exponent) */
 } eddy_stream_thread_t;
 
 struct eddy_app_s {
@@ -51,10 +56,26 @@ struct eddy_app_s {
   eddy_state_env_t *state;           /* stateful plans: the stores' shared budget */
   eddy_topic_create_fn create_topic; /* internal topics without the admin API */
   void *create_opaque;
+  struct eddy_sr_client_s *registry; /* Avro plans: one client for every thread */
 };
 
 /** Create the internal topics (repartition, changelogs) before the threads start (topics.c). */
 int eddy__app_topics(eddy_app_t *app, eddy_error_t **err);
+
+/** The Schema Registry client, when the plan reads or writes Avro (app_registry.c). */
+int eddy__app_registry(eddy_app_t *app, eddy_error_t **err);
+
+/* Records held while the Schema Registry is unreachable (stream_retry.c). */
+/** Register the Avro sinks' schemas, backing off while the registry is unreachable. */
+int eddy__retry_register(eddy_stream_thread_t *t, eddy_error_t **err);
+/** Process \p m, or hold its partition at it when the registry is unreachable. */
+int eddy__retry_process(eddy_stream_thread_t *t, const rd_kafka_message_t *m, eddy_error_t **err);
+/** Resume the held partitions once their backoff is over. */
+void eddy__retry_tick(eddy_stream_thread_t *t);
+/** Commit held partitions at the record they wait to retry (\p pos from rd_kafka_position). */
+void eddy__retry_positions(eddy_stream_thread_t *t, rd_kafka_topic_partition_list_t *pos);
+/** The assignment is revoked: lift the pauses, forget the held records. */
+void eddy__retry_clear(eddy_stream_thread_t *t);
 
 /** Create a thread's clients and executor. */
 int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err);

@@ -10,6 +10,7 @@
 #include "engine/app.h"
 #include "engine/broker.h"
 #include "engine/cli.h"
+#include "engine/metrics.h"
 #include "engine/util.h"
 
 static volatile sig_atomic_t signals_seen;
@@ -36,6 +37,8 @@ static void run_usage(FILE *out) {
           "  -t, --threads N          num.stream.threads\n"
           "  -s, --set KEY=VALUE      set any configuration key (repeatable)\n"
           "  -l, --log-level LEVEL    debug, info, warn or error\n"
+          "  -m, --metrics HOST:PORT  serve /metrics, /status, /health and /ready (metrics.listen)\n"
+          "  -r, --registry URL       schema.registry.url (for avro sources and sinks)\n"
           "  -h, --help               show this help\n\n"
           "configuration keys:\n%s\n"
           "Records that cannot be decoded or break a `check` rule go to <app>-dlq\n"
@@ -77,11 +80,13 @@ static int parse_args(run_opts_t *o, int argc, char **argv, char ***sets, int *s
       {"config", required_argument, 0, 'c'},  {"bootstrap", required_argument, 0, 'b'},
       {"embedded", no_argument, 0, 'e'},      {"partitions", required_argument, 0, 'p'},
       {"threads", required_argument, 0, 't'}, {"set", required_argument, 0, 's'},
-      {"log-level", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+      {"log-level", required_argument, 0, 'l'}, {"metrics", required_argument, 0, 'm'},
+      {"registry", required_argument, 0, 'r'},
+      {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   int c;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "c:b:ep:t:s:l:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:b:ep:t:s:l:m:r:h", opts, NULL)) != -1) {
     switch (c) {
     case 'c': o->config_file = optarg; break;
     case 'b': o->bootstrap = optarg; break;
@@ -89,6 +94,8 @@ static int parse_args(run_opts_t *o, int argc, char **argv, char ***sets, int *s
     case 'p': o->partitions = atoi(optarg); break;
     case 't': push_set(*sets, set_cnt, eddy_strdup("num.stream.threads"), optarg); break;
     case 'l': push_set(*sets, set_cnt, eddy_strdup("log.level"), optarg); break;
+    case 'm': push_set(*sets, set_cnt, eddy_strdup("metrics.listen"), optarg); break;
+    case 'r': push_set(*sets, set_cnt, eddy_strdup("schema.registry.url"), optarg); break;
     case 's': {
       const char *eq = strchr(optarg, '=');
       if (eq == NULL || eq == optarg) {
@@ -243,8 +250,18 @@ static int compile_all(run_opts_t *o, eddy_topology_t **topos) {
 static int run_all(run_opts_t *o, eddy_topology_t **topos, eddy_app_t **apps,
                    eddy_broker_t *broker, const eddy_logger_t *log) {
   int rc = start_apps(o, topos, apps, broker, log);
+  eddy_metrics_server_t *metrics = NULL;
+  if (rc == 0 && o->conf.metrics_listen[0] != '\0') {
+    eddy_error_t *err = NULL;
+    rc = eddy_metrics_server_start(&metrics, o->conf.metrics_listen, apps, o->file_cnt, log,
+                                   &err);
+    if (rc != 0)
+      fprintf(stderr, "eddy run: metrics: %s\n", eddy_error_msg(err));
+    eddy_error_destroy(err);
+  }
   if (rc == 0)
     supervise(apps, o->file_cnt, &o->conf, log);
+  eddy_metrics_server_stop(metrics);
   int exit_code = rc == 0 ? 0 : 1;
   for (int i = 0; i < o->file_cnt; i++) {
     if (apps[i] == NULL)

@@ -57,7 +57,17 @@ typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee
   X(log_level, "log.level", LOGLEVEL, "info", "debug, info, warn or error")              \
   X(stats_interval_ms, "stats.interval.ms", INT, "10000",                                \
     "How often a progress line is logged (0 = never)")                                   \
-  X(dlq_topic, "dlq.topic", STR, "", "Dead-letter topic; default: <application.id>-dlq")
+  X(metrics_listen, "metrics.listen", STR, "",                                           \
+    "HOST:PORT of the HTTP metrics endpoint (/metrics, /status, /health, /ready); empty: off") \
+  X(dlq_topic, "dlq.topic", STR, "", "Dead-letter topic; default: <application.id>-dlq") \
+  X(schema_registry_url, "schema.registry.url", STR, "",                                 \
+    "Schema Registry for avro sources and sinks, http://host:port[,http://...]")          \
+  X(schema_registry_timeout_ms, "schema.registry.timeout.ms", INT, "5000",               \
+    "Bound on connecting to the registry and on each request")                            \
+  X(schema_registry_backoff_ms, "schema.registry.retry.backoff.ms", INT, "100",          \
+    "First wait before retrying a record while the registry is unreachable")              \
+  X(schema_registry_backoff_max_ms, "schema.registry.retry.backoff.max.ms", INT, "10000", \
+    "Longest wait between retries (the wait doubles up to it)")
 
 typedef struct eddy_config_s {
   char *application_id;
@@ -79,7 +89,12 @@ typedef struct eddy_config_s {
   int64_t batch_max_records;
   eddy_log_level_t log_level;
   int64_t stats_interval_ms;
+  char *metrics_listen;
   char *dlq_topic;
+  char *schema_registry_url;
+  int64_t schema_registry_timeout_ms;
+  int64_t schema_registry_backoff_ms;
+  int64_t schema_registry_backoff_max_ms;
   /* kafka.* pass-through, prefix removed; owned */
   char **kafka_keys;
   char **kafka_values;

@@ -157,6 +157,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
   int rc = commit_positions(t, &cerr);
   if (rc != 0)
     fail_thread(t, rc, cerr);
+  eddy__retry_clear(t);
   close_tasks(t);
   rd_kafka_assign(rk, NULL);
 }
@@ -190,7 +191,8 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
                          .producer = t->producer, .log = &app->log, .counters = &app->counters,
                          .state = app->state, .state_dir = app->conf.state_dir,
                          .late_topic = app->conf.late_records_topic,
-                         .idle_advance_us = app->conf.window_idle_advance_ms * EDDY_MSEC};
+                         .idle_advance_us = app->conf.window_idle_advance_ms * EDDY_MSEC,
+                         .registry = app->registry};
   return eddy_exec_new(&t->exec, app->plan, &env, err);
 
 fail_conf:
@@ -202,6 +204,7 @@ fail_conf:
 void eddy__thread_free(eddy_stream_thread_t *t) {
   if (t->producer != NULL && t->exec != NULL)
     close_tasks(t);
+  eddy__retry_clear(t);
   eddy_exec_destroy(t->exec);
   t->exec = NULL;
   if (t->restorer != NULL)
@@ -272,6 +275,8 @@ static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
   rd_kafka_resp_err_t e = rd_kafka_assignment(t->consumer, &pos);
   if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0)
     e = rd_kafka_position(t->consumer, pos);
+  if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0)
+    eddy__retry_positions(t, pos);
   if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0) {
     atomic_store(&t->lag, compute_lag(t, pos));
     rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(pos->cnt);
@@ -403,7 +408,7 @@ static int process_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka_
   eddy_exec_batch_begin(t->exec);
   for (ssize_t i = 0; i < n; i++) {
     if (rc == 0)
-      rc = msgs[i]->err ? consumer_event(t, msgs[i], err) : eddy_exec_process(t->exec, msgs[i], err);
+      rc = msgs[i]->err ? consumer_event(t, msgs[i], err) : eddy__retry_process(t, msgs[i], err);
   }
   if (rc == 0)
     rc = eddy_exec_batch_end(t->exec, err);
@@ -498,6 +503,7 @@ static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
     if (eddy_exec_restore_pending(t->exec))
       rc = restore_tasks(t, err);
     resume_when_ready(t);
+    eddy__retry_tick(t);
     rc = rc == 0 ? process_batch(t, q, msgs, max, err) : rc;
     rc = rc == 0 ? punctuate(t, err) : rc;
     if (rc == 0 && eddy_clock_monotonic_us() - t->last_commit_us >= interval)
@@ -529,7 +535,8 @@ void *eddy__thread_main(void *arg) {
   eddy_stream_thread_t *t = arg;
   eddy_app_t *app = t->app;
   eddy_error_t *err = NULL;
-  int rc = subscribe(t, &err);
+  int rc = eddy__retry_register(t, &err);
+  rc = rc == 0 ? subscribe(t, &err) : rc;
   if (rc == 0)
     rc = run_loop(t, &err);
   if (rc != 0) {

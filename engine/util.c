@@ -1,6 +1,8 @@
-/* Suggestions for misspelt names, and clocks. */
+/* Suggestions for misspelt names, clocks, listen addresses. */
 #include "engine/util.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,4 +57,28 @@ int64_t eddy_clock_wall_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int eddy_parse_listen(const char *arg, char *host, size_t cap, int *port) {
+  const char *colon = strrchr(arg, ':');
+  if (colon == NULL)
+    return -1;
+  const char *h = arg;
+  size_t len = (size_t)(colon - arg);
+  if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {   /* [::1]:8081 */
+    h++;
+    len -= 2;
+  }
+  if (len >= cap)
+    return -1;
+  if (len == 0 || (len == 9 && strncmp(h, "localhost", 9) == 0))
+    snprintf(host, cap, "127.0.0.1");
+  else
+    snprintf(host, cap, "%.*s", (int)len, h);
+  char *end;
+  long p = strtol(colon + 1, &end, 10);
+  if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535)
+    return -1;
+  *port = (int)p;
+  return 0;
 }

@@ -1,4 +1,4 @@
-/* Small shared helpers: did-you-mean suggestions, clocks. */
+/* Small shared helpers: did-you-mean suggestions, clocks, listen addresses. */
 #ifndef EDDY_ENGINE_UTIL_H
 #define EDDY_ENGINE_UTIL_H
 
@@ -17,5 +17,12 @@ const char *eddy_suggest(const char *name, const char *const *candidates, size_t
 int64_t eddy_clock_monotonic_us(void);
 /** Wall clock in µs since the epoch. */
 int64_t eddy_clock_wall_us(void);
+
+/**
+ * Split a listen address "host:port", "[v6]:port", ":port" or
+ * "localhost:port" (the last two mean 127.0.0.1) into \p host (capacity
+ * \p cap) and \p port (0..65535). @returns 0, or -1 if it is malformed.
+ */
+int eddy_parse_listen(const char *arg, char *host, size_t cap, int *port);
 
 #endif

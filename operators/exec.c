@@ -47,7 +47,9 @@ int eddy_exec_new(eddy_exec_t **out, const eddy_plan_t *plan, const eddy_exec_en
   }
   int rc = 0;
   for (uint32_t i = 0; rc == 0 && i < plan->source_cnt; i++)
-    rc = eddy_decoder_new(&x->decoders[i], &plan->sources[i].decode, err);
+    if (!eddy__exec_source_is_avro(&plan->sources[i]))
+      rc = eddy_decoder_new(&x->decoders[i], &plan->sources[i].decode, err);
+  rc = rc == 0 ? eddy__exec_avro_new(x, err) : rc;
   rc = rc == 0 ? source_topics(x, err) : rc;
   rc = rc == 0 ? eddy__exec_state_new(x, err) : rc;
   if (rc != 0) {
@@ -65,6 +67,7 @@ void eddy_exec_destroy(eddy_exec_t *x) {
     for (uint32_t i = 0; i < x->plan->source_cnt; i++)
       eddy_decoder_destroy(x->decoders[i]);
   eddy_free(x->decoders);
+  eddy__exec_avro_destroy(x);
   eddy__exec_state_destroy(x);
   for (uint32_t i = 0; x->source_topics != NULL && x->source_topics[i] != NULL; i++)
     eddy_free(x->source_topics[i]);
@@ -145,7 +148,6 @@ int eddy_exec_process(eddy_exec_t *x, const rd_kafka_message_t *msg, eddy_error_
   const eddy_plan_source_t *s = find_source(x, msg);
   if (s == NULL)
     return 0; /* a topic no source reads: cannot happen with our subscriptions */
-  atomic_fetch_add_explicit(&x->env.counters->records_in, 1, memory_order_relaxed);
   x->msg = msg;
   x->source = s;
   const eddy_plan_node_t *node = s->node;
@@ -159,7 +161,16 @@ int eddy_exec_process(eddy_exec_t *x, const rd_kafka_message_t *msg, eddy_error_
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory decoding a record");
 
   eddy_error_t *why = NULL;
-  int rc = eddy_decoder_decode(x->decoders[idx], msg->payload, msg->len, row.vals, x->arena, &why);
+  int rc = eddy__exec_decode(x, idx, msg, row.vals, &why);
+  if (rc == EDDY_EXEC_RETRY || rc == EDDY_EIO || rc == EDDY_ETIMEOUT) {
+    /* the registry, not the record: nothing happened, the caller retries or stops */
+    if (err != NULL && *err == NULL)
+      *err = why;
+    else
+      eddy_error_destroy(why);
+    return rc;
+  }
+  atomic_fetch_add_explicit(&x->env.counters->records_in, 1, memory_order_relaxed);
   if (rc == EDDY_ENOENT) {
     atomic_fetch_add_explicit(&x->env.counters->tombstones, 1, memory_order_relaxed);
     if (!eddy__source_feeds_table(s))
@@ -222,6 +233,9 @@ int eddy__exec_push(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row
   case EDDY_NODE_AGGREGATE: return eddy__op_aggregate(x, node, row, err);
   case EDDY_NODE_TABLE: return eddy__op_table(x, node, row, err);
   case EDDY_NODE_JOIN: return eddy__op_join(x, node, row, err);
+  case EDDY_NODE_OVER:
+  case EDDY_NODE_DEDUPE:
+  case EDDY_NODE_CHANGES: return eddy__op_keyed(x, node, row, err);
   default:
     return eddy_error_set(err, EDDY_ESTATE, "%s: operator not supported by this runtime",
                           node->name);

@@ -21,6 +21,7 @@
 
 struct rd_kafka_s;
 struct rd_kafka_message_s;
+struct eddy_sr_client_s;
 
 /** Counters shared by every thread of an application (atomics). */
 typedef struct eddy_counters_s {
@@ -34,6 +35,7 @@ typedef struct eddy_counters_s {
   atomic_llong eval_errors;     /* of the failed records: an expression failed */
   atomic_llong late;            /* records that arrived after (one of) their windows closed */
   atomic_llong commits;         /* completed commits (outputs, state and positions durable) */
+  atomic_llong registry_waits;  /* records held (to retry) while the Schema Registry was down */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */
@@ -48,6 +50,8 @@ typedef struct eddy_exec_env_s {
   const char *state_dir;        /* state.dir (checkpoint files) */
   const char *late_topic;       /* NULL or "": late records are only counted */
   int64_t idle_advance_us;      /* window.idle.advance.ms in µs; 0: off */
+  /* Avro sources and sinks: the application's registry client (locks itself) */
+  struct eddy_sr_client_s *registry;
 } eddy_exec_env_t;
 
 typedef struct eddy_exec_s eddy_exec_t;
@@ -63,14 +67,31 @@ void eddy_exec_batch_begin(eddy_exec_t *x);
 /** End a batch: writes buffered stdout output. */
 int eddy_exec_batch_end(eddy_exec_t *x, eddy_error_t **err);
 
+/** eddy_exec_process(): the record was not processed; process it again later. */
+#define EDDY_EXEC_RETRY 1
+
 /**
  * Process one consumed message. @returns 0 when the record was processed or
- * handled by its error policy; an error (EDDY_ECHECK, EDDY_EDECODE, ...) when
- * the policy is `fail` or a sink cannot produce at all: the application must
- * stop without committing.
+ * handled by its error policy; EDDY_EXEC_RETRY (positive) when nothing was
+ * done because a service the record needs is unreachable (the Schema
+ * Registry, for an Avro schema id not seen yet): *err says why and is
+ * retriable; the caller must give the SAME record again later (with
+ * backoff) and must not skip it; an error (EDDY_ECHECK, EDDY_EDECODE, ...)
+ * when the policy is `fail` or a sink cannot produce at all: the
+ * application must stop without committing.
  * @locality the executor's stream thread
  */
 int eddy_exec_process(eddy_exec_t *x, const struct rd_kafka_message_s *msg, eddy_error_t **err);
+
+/**
+ * Register the schemas of `to kafka ... format avro` sinks (subject
+ * `<topic>-value`), once; call before processing. @returns 0 (also when
+ * there is nothing to register); EDDY_ECOMPAT / EDDY_ESCHEMA (a deployment
+ * error: the message names the subject and the registry's reason);
+ * EDDY_EIO / EDDY_ETIMEOUT with (*err)->retriable when the registry is
+ * unreachable: call again after a backoff.
+ */
+int eddy_exec_register_schemas(eddy_exec_t *x, eddy_error_t **err);
 
 /* ---- tasks ---------------------------------------------------------------
  *

@@ -5,6 +5,7 @@
 #include "eddy/row.h"
 #include "operators/aggregate.h"
 #include "operators/exec.h"
+#include "operators/keyed.h"
 #include "operators/expr.h"
 #include "serde/serde.h"
 
@@ -29,6 +30,9 @@ struct eddy_task_s {
   uint32_t agg_cnt;
   eddy_agg_t **aggs;                /* the subtopology's aggregate nodes, in plan order */
   eddy__agg_ctx_t *ctx;
+  uint32_t keyed_cnt;
+  eddy_keyed_t **keyed;             /* the subtopology's over/dedupe/changes nodes, in plan order */
+  eddy__agg_ctx_t *keyed_ctx;
   bool restored;
   int64_t stream_time;              /* largest event time seen (INT64_MIN: none) */
   int64_t deadline;                 /* stream time at which an aggregate has windows to close */
@@ -56,7 +60,9 @@ typedef struct {
 struct eddy_exec_s {
   const eddy_plan_t *plan;
   eddy_exec_env_t env;
-  eddy_decoder_t **decoders;        /* per plan source */
+  eddy_decoder_t **decoders;        /* per plan source (NULL for Avro sources) */
+  struct eddy_avro_decoder_s **avro_decoders;  /* per plan source: Avro sources only */
+  struct eddy_avro_encoder_s **avro_encoders;  /* per node: `to kafka ... format avro` */
   eddy_arena_t *arena;              /* rows and temporaries of the current batch */
   int64_t now_us;
   eddy_buf_t value_buf;             /* encoder scratch */
@@ -79,6 +85,23 @@ struct eddy_exec_s {
   eddy_restore_job_t *jobs;
   size_t job_cap;
 };
+
+/* Avro sources and sinks (operators/exec_avro.c) */
+bool eddy__exec_source_is_avro(const eddy_plan_source_t *s);
+/** Decoders and encoders for the plan's Avro sources and sinks (needs env.registry). */
+int eddy__exec_avro_new(eddy_exec_t *x, eddy_error_t **err);
+void eddy__exec_avro_destroy(eddy_exec_t *x);
+/**
+ * Decode \p msg for source \p source into \p vals (JSON or Avro).
+ * @returns as eddy_decoder_decode(), or EDDY_EXEC_RETRY (registry
+ *          unreachable; *why says why), or EDDY_EIO / EDDY_ETIMEOUT when the
+ *          registry refuses for good (the application must stop).
+ */
+int eddy__exec_decode(eddy_exec_t *x, uint32_t source, const struct rd_kafka_message_s *msg,
+                      eddy_value_t *vals, eddy_error_t **why);
+/** Append \p row as Confluent-wire Avro for sink \p n; errors as eddy_avro_encode_row(). */
+int eddy__avro_encode(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                      eddy_buf_t *out, eddy_error_t **why);
 
 /* tasks (operators/task.c) */
 int eddy__exec_state_new(eddy_exec_t *x, eddy_error_t **err);
@@ -120,6 +143,14 @@ int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_
                       eddy_error_t **err);
 /** @returns true when \p s feeds a TABLE node directly (its tombstones delete). */
 bool eddy__source_feeds_table(const eddy_plan_source_t *s);
+/* keyed operators: over, dedupe, changes (operators/exec_keyed.c) */
+int eddy__op_keyed(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                   eddy_error_t **err);
+/** Start \p t's keyed operators on its restored stores. */
+int eddy__task_keyed_start(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+/** Commit step 1 for them. */
+int eddy__task_keyed_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+void eddy__task_keyed_free(eddy_task_t *t);
 
 /** Forward \p row to every next node of \p node. */
 int eddy__exec_forward(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row_t *row,

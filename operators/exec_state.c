@@ -36,7 +36,7 @@ static int group_key(eddy_exec_t *x, const eddy_plan_group_t *g, const eddy_valu
   if (g->raw_key)   /* a join with a table keyed by the message key: its bytes as they are */
     return vals[0].kind == EDDY_T_STRING ? eddy_buf_append(&x->key_buf, vals[0].u.s, vals[0].len)
                                          : EDDY_EINVAL;
-  for (uint32_t i = 0; i < g->key_cnt; i++) {
+  for (uint32_t i = g->key_first; i < g->key_first + g->key_cnt; i++) {
     eddy_value_t v = vals[i];
     int rc = eddy_codec_normalize(&v, &g->part->items[i].type);
     if (rc == 0)
@@ -183,6 +183,9 @@ static int flush_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
   if (rc0 != 0)
     return rc0;
   int64_t next = INT64_MAX;
+  int krc = eddy__task_keyed_flush(x, t, err);
+  if (krc != 0)
+    return krc;
   for (uint32_t a = 0; a < t->agg_cnt; a++) {
     int rc = eddy_agg_flush(t->aggs[a], t->stream_time, err);
     if (rc != 0)

@@ -41,10 +41,22 @@ int eddy__sink_kafka(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t
   eddy_buf_clear(&x->key_buf);
   eddy_buf_clear(&x->value_buf);
   int has_key = eddy_encode_key(&key, &x->key_buf) == 0;
-  int rc = row->tombstone ? 0 : eddy_encode_json(row, &x->value_buf);
-  if (rc != 0)
-    return eddy_error_set(err, rc, "%s: cannot encode the output record", n->name);
   eddy_error_t *why = NULL;
+  int rc = row->tombstone ? 0   /* a deleted table row: a tombstone */
+           : s->format == EDDY_FMT_AVRO ? eddy__avro_encode(x, n, row, &x->value_buf, &why)
+                                        : eddy_encode_json(row, &x->value_buf);
+  if (rc == EDDY_EINVAL && why != NULL) {
+    /* a value its Avro column cannot hold (a decimal beyond the precision): this row fails */
+    rc = eddy__exec_fail(x, n, rc, eddy_error_msg(why), err);
+    eddy_error_destroy(why);
+    return rc;
+  }
+  if (rc != 0) {
+    eddy_error_set(err, rc, "%s: cannot encode the output record%s%s", n->name, why ? ": " : "",
+                   eddy_error_msg(why));
+    eddy_error_destroy(why);
+    return rc;
+  }
   rc = eddy__produce(x, s->topic, has_key ? x->key_buf.p : NULL, has_key ? x->key_buf.len : 0,
                      row->tombstone ? NULL : x->value_buf.p, x->value_buf.len,
                      row->ts / EDDY_MSEC, NULL, &why);

@@ -66,6 +66,7 @@ static void task_free(eddy_task_t *t) {
   for (uint32_t i = 0; t->aggs != NULL && i < t->agg_cnt; i++)
     eddy_agg_destroy(t->aggs[i]);
   eddy__join_task_free(t);
+  eddy__task_keyed_free(t);
   for (uint32_t i = 0; i < t->store_cnt; i++) {
     if (t->stores != NULL)
       eddy_store_close(t->stores[i]);
@@ -157,7 +158,7 @@ static int open_store(eddy_exec_t *x, eddy_task_t *t, uint32_t i, const eddy_pla
   eddy_store_conf_t c;
   eddy_store_conf_init(&c);
   c.name = ps->name;
-  c.kind = ps->kind == EDDY_PLAN_STORE_WINDOW ? EDDY_STORE_WINDOW : EDDY_STORE_KV;
+  c.kind = (eddy_store_kind_t)ps->kind;   /* the same numbering */
   c.backend = x->env.state != NULL ? EDDY_STORE_ROCKSDB : EDDY_STORE_MEMORY;
   c.app = x->env.app_id;
   c.task = t->id;
@@ -286,6 +287,8 @@ static int start_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
       t->stream_time = st;
   }
   int rc = eddy__join_task_start(x, t, err);
+  if (rc == 0)
+    rc = eddy__task_keyed_start(x, t, err);
   if (rc != 0)
     return rc;
   t->deadline = INT64_MIN;   /* let the first record or punctuation settle it */

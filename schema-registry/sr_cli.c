@@ -8,6 +8,7 @@
 
 #include "engine/broker.h"
 #include "engine/cli.h"
+#include "engine/util.h"
 #include "schema-registry/registry.h"
 
 typedef struct {
@@ -38,27 +39,11 @@ static void usage(FILE *out) {
 }
 
 static int parse_listen(const char *arg, options_t *o) {
-  const char *colon = strrchr(arg, ':');
-  if (colon == NULL)
-    return -1;
-  const char *host = arg;
-  size_t len = (size_t)(colon - arg);
-  if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {   /* [::1]:8081 */
-    host++;
-    len -= 2;
-  }
-  if (len >= sizeof(o->host))
-    return -1;
-  if (len == 0 || (len == 9 && strncmp(host, "localhost", 9) == 0))
-    snprintf(o->host, sizeof(o->host), "127.0.0.1");
-  else
-    snprintf(o->host, sizeof(o->host), "%.*s", (int)len, host);
-  char *end;
-  long port = strtol(colon + 1, &end, 10);
-  if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535)
+  int port;
+  if (eddy_parse_listen(arg, o->host, sizeof(o->host), &port) != 0)
     return -1;
   o->server.host = o->host;
-  o->server.port = (int)port;
+  o->server.port = port;
   return 0;
 }
 

@@ -227,7 +227,7 @@ static const route_t *route(eddy__sr_ctx_t *c, char *allow, size_t allow_len) {
   return NULL;
 }
 
-void eddy__sr_handle(void *opaque, const eddy__sr_http_req_t *req, eddy__sr_http_resp_t *resp) {
+void eddy__sr_handle(void *opaque, const eddy__http_req_t *req, eddy__http_resp_t *resp) {
   eddy__sr_ctx_t c = {.reg = opaque, .req = req, .resp = resp};
   const route_t *r = NULL;
   if (!split(&c, req->path))

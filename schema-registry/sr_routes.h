@@ -4,7 +4,7 @@
 
 #include <cJSON.h>
 
-#include "schema-registry/sr_http.h"
+#include "engine/http.h"
 #include "schema-registry/sr_int.h"
 
 #define EDDY_SR_MAX_SEGMENTS 8
@@ -12,8 +12,8 @@
 /** One request being handled. */
 typedef struct {
   eddy__sr_registry_t *reg;
-  const eddy__sr_http_req_t *req;
-  eddy__sr_http_resp_t *resp;
+  const eddy__http_req_t *req;
+  eddy__http_resp_t *resp;
   char *seg[EDDY_SR_MAX_SEGMENTS];  /* %-decoded path segments */
   int seg_cnt;
 } eddy__sr_ctx_t;
@@ -21,7 +21,7 @@ typedef struct {
 typedef void (*eddy__sr_handler_fn)(eddy__sr_ctx_t *c);
 
 /** The HTTP handler: routes \p req to the registry in \p opaque. */
-void eddy__sr_handle(void *opaque, const eddy__sr_http_req_t *req, eddy__sr_http_resp_t *resp);
+void eddy__sr_handle(void *opaque, const eddy__http_req_t *req, eddy__http_resp_t *resp);
 
 /* ---- replies ----------------------------------------------------------------- */
 

@@ -9,9 +9,10 @@
 #include <string.h>
 #include <uv.h>
 
-#include "schema-registry/sr_http.h"
+#include "engine/http.h"
 #include "schema-registry/sr_int.h"
 #include "schema-registry/sr_routes.h"
+#include "schema-registry/sr_schema_int.h"
 
 #define POLL_MS 50
 
@@ -23,7 +24,7 @@ struct eddy_sr_server_s {
   uv_async_t stop;
   uv_timer_t poll;
   eddy__sr_registry_t *reg;
-  eddy__sr_http_t *http;
+  eddy__http_t *http;
   int port;
   uv_mutex_t mu;                    /* start-up handshake */
   uv_cond_t cv;
@@ -55,7 +56,7 @@ static void on_closed(uv_handle_t *h) { (void)h; }
 
 static void on_stop(uv_async_t *a) {
   eddy_sr_server_t *s = a->data;
-  eddy__sr_http_close(s->http);
+  eddy__http_close(s->http);
   uv_close((uv_handle_t *)&s->poll, on_closed);
   uv_close((uv_handle_t *)&s->stop, on_closed);
 }
@@ -77,17 +78,26 @@ static int open_registry(eddy_sr_server_t *s, eddy_error_t **err) {
   return rc;
 }
 
+/* Errors the HTTP layer answers by itself, in Confluent's shape. */
+static int confluent_error(eddy_buf_t *body, int status, const char *message) {
+  int rc = eddy_buf_printf(body, "{\"error_code\":%d,\"message\":", status);
+  if (rc == 0)
+    rc = eddy__sr_json_quote(body, message);
+  return rc != 0 ? rc : eddy_buf_putc(body, '}');
+}
+
 static int listen_http(eddy_sr_server_t *s, eddy_error_t **err) {
-  eddy__sr_http_conf_t hc = {.host = s->conf.host, .port = s->conf.port,
+  eddy__http_conf_t hc = {.host = s->conf.host, .port = s->conf.port,
                              .max_body = s->conf.max_body, .max_url = s->conf.max_url,
                              .max_headers = s->conf.max_headers,
                              .idle_timeout_ms = s->conf.idle_timeout_ms,
                              .max_connections = s->conf.max_connections,
                              .handler = eddy__sr_handle, .opaque = s->reg,
-                             .logger = s->conf.logger};
-  int rc = eddy__sr_http_start(&s->http, &s->loop, &hc, err);
+                             .default_content_type = "application/vnd.schemaregistry.v1+json",
+                             .error_body = confluent_error, .logger = s->conf.logger};
+  int rc = eddy__http_start(&s->http, &s->loop, &hc, err);
   if (rc == 0)
-    s->port = eddy__sr_http_port(s->http);
+    s->port = eddy__http_port(s->http);
   return rc;
 }
 
@@ -116,7 +126,7 @@ static void run(void *arg) {
 }
 
 static void free_server(eddy_sr_server_t *s) {
-  eddy__sr_http_destroy(s->http);
+  eddy__http_destroy(s->http);
   eddy__sr_registry_destroy(s->reg);
   uv_run(&s->loop, UV_RUN_DEFAULT);   /* close callbacks of anything left */
   uv_loop_close(&s->loop);

@@ -193,6 +193,12 @@ int eddy_encode_json_value(const eddy_value_t *v, eddy_buf_t *out) {
   return w.rc;
 }
 
+int eddy_encode_json_string(const char *s, size_t len, eddy_buf_t *out) {
+  writer_t w = {out, 0};
+  put_string(&w, s, len);
+  return w.rc;
+}
+
 int eddy_encode_json_typed(const eddy_value_t *v, const eddy_type_t *type, eddy_buf_t *out) {
   writer_t w = {out, 0};
   put_value(&w, v, type);

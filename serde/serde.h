@@ -57,6 +57,8 @@ int eddy_decoder_decode(eddy_decoder_t *d, const void *payload, size_t len, eddy
 int eddy_encode_json(const eddy_row_t *row, eddy_buf_t *out);
 /** Encode one value as JSON (same rules; a struct without its type is an array). Appends. */
 int eddy_encode_json_value(const eddy_value_t *v, eddy_buf_t *out);
+/** Encode \p len bytes of \p s as a JSON string (same escaping). Appends. */
+int eddy_encode_json_string(const char *s, size_t len, eddy_buf_t *out);
 /** Encode one value as JSON, naming struct members from \p type (may be NULL). Appends. */
 int eddy_encode_json_typed(const eddy_value_t *v, const eddy_type_t *type, eddy_buf_t *out);
 /**

@@ -146,3 +146,32 @@ EDDY_TEST(config_state_and_window_keys) {
   eddy_config_free(&c);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+EDDY_TEST(config_schema_registry_keys) {
+  eddy_config_t c;
+  ASSERT_OK(eddy_config_init(&c));
+  ASSERT_STR_EQ("", c.schema_registry_url);
+  ASSERT_EQ(5000, c.schema_registry_timeout_ms);
+  ASSERT_EQ(100, c.schema_registry_backoff_ms);
+  ASSERT_EQ(10000, c.schema_registry_backoff_max_ms);
+  ASSERT_OK(eddy_config_set(&c, "schema.registry.url", "http://reg-a:8081,http://reg-b:8081", NULL));
+  ASSERT_OK(eddy_config_set(&c, "schema.registry.timeout.ms", "1500", NULL));
+  ASSERT_OK(eddy_config_set(&c, "schema.registry.retry.backoff.max.ms", "60000", NULL));
+  ASSERT_EQ(1500, c.schema_registry_timeout_ms);
+  ASSERT_EQ(60000, c.schema_registry_backoff_max_ms);
+  eddy_error_t *err = NULL;
+  ASSERT_EQ(EDDY_ECONFIG, eddy_config_set(&c, "schema.registry.timeout.ms", "soon", &err));
+  ASSERT_STR_EQ("schema.registry.timeout.ms: expected a non-negative integer, got 'soon'", err->msg);
+  eddy_error_destroy(err);
+  err = NULL;
+  ASSERT_EQ(EDDY_ECONFIG, eddy_config_set(&c, "schema.registry.uri", "http://x", &err));
+  ASSERT_STR_EQ("unknown configuration key 'schema.registry.uri' (did you mean "
+                "'schema.registry.url'?)", err->msg);
+  eddy_error_destroy(err);
+  eddy_config_t copy;
+  ASSERT_OK(eddy_config_copy(&copy, &c));
+  ASSERT_STR_EQ("http://reg-a:8081,http://reg-b:8081", copy.schema_registry_url);
+  eddy_config_free(&copy);
+  eddy_config_free(&c);
+  EDDY_ASSERT_NO_LEAKS();
+}

@@ -8,7 +8,7 @@
  * FIN, and discard input until the peer closes or a short timer fires, so
  * the client can read the error instead of seeing a reset.
  */
-#include "schema-registry/sr_http.h"
+#include "engine/http.h"
 
 #include <http_parser.h>
 #include <stdarg.h>
@@ -16,16 +16,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "schema-registry/sr_schema_int.h"
 
 #define LINGER_MS 2000
 
 typedef struct conn_s conn_t;
 
-struct eddy__sr_http_s {
+struct eddy__http_s {
   uv_tcp_t listener;
   uv_loop_t *loop;
-  eddy__sr_http_conf_t conf;
+  eddy__http_conf_t conf;
   http_parser_settings settings;
   conn_t *conns;
   int conn_cnt;
@@ -39,7 +38,7 @@ struct conn_s {
   uv_timer_t timer;
   uv_shutdown_t shutdown;
   http_parser parser;
-  eddy__sr_http_t *srv;
+  eddy__http_t *srv;
   conn_t *prev, *next;
   eddy_buf_t url, body;
   int header_cnt;
@@ -159,10 +158,10 @@ static void send_buf(conn_t *c, eddy_buf_t *buf) {
   }
 }
 
-static void send_response(conn_t *c, eddy__sr_http_resp_t *resp, bool keep_alive, bool head) {
+static void send_response(conn_t *c, eddy__http_resp_t *resp, bool keep_alive, bool head) {
   eddy_buf_t out = {0};
   const char *type = resp->content_type ? resp->content_type
-                                        : "application/vnd.schemaregistry.v1+json";
+                                        : c->srv->conf.default_content_type;
   int rc = eddy_buf_printf(&out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                                  "Connection: %s\r\n",
                            resp->status, reason(resp->status), type, resp->body.len,
@@ -183,16 +182,17 @@ static void send_response(conn_t *c, eddy__sr_http_resp_t *resp, bool keep_alive
   send_buf(c, &out);
 }
 
-/* Answer with a Confluent-style error and close the connection. */
+/* Answer with an error and close the connection. */
 static void fail(conn_t *c, int status, const char *message) {
   if (c->closing)
     return;
-  eddy__sr_http_resp_t resp = {.status = status};
-  int rc = eddy_buf_printf(&resp.body, "{\"error_code\":%d,\"message\":", status);
-  if (rc == 0)
-    rc = eddy__sr_json_quote(&resp.body, message);
-  if (rc == 0)
-    rc = eddy_buf_putc(&resp.body, '}');
+  eddy__http_resp_t resp = {.status = status};
+  if (c->srv->conf.error_body != NULL) {
+    c->srv->conf.error_body(&resp.body, status, message);
+  } else {
+    resp.content_type = "text/plain; charset=utf-8";
+    eddy_buf_printf(&resp.body, "%s\n", message);
+  }
   send_response(c, &resp, false, false);
   eddy_buf_free(&resp.body);
   finish(c);   /* input is still read, and discarded, until the peer closes */
@@ -265,7 +265,7 @@ static int on_body(http_parser *p, const char *at, size_t len) {
 
 static int on_message_complete(http_parser *p) {
   conn_t *c = p->data;
-  eddy__sr_http_t *srv = c->srv;
+  eddy__http_t *srv = c->srv;
   c->in_message = false;
   const char *url = eddy_buf_cstr(&c->url), *body = eddy_buf_cstr(&c->body);
   if (url == NULL || body == NULL)
@@ -273,10 +273,10 @@ static int on_message_complete(http_parser *p) {
   char *q = strchr(url, '?');
   if (q != NULL)
     *q = '\0';
-  eddy__sr_http_req_t req = {.method = http_method_str((enum http_method)p->method),
+  eddy__http_req_t req = {.method = http_method_str((enum http_method)p->method),
                              .path = url, .query = q ? q + 1 : "", .body = body,
                              .body_len = c->body.len};
-  eddy__sr_http_resp_t resp = {.status = 200};
+  eddy__http_resp_t resp = {.status = 200};
   srv->conf.handler(srv->conf.opaque, &req, &resp);
   bool keep = http_should_keep_alive(p) && !srv->closing;
   send_response(c, &resp, keep, p->method == HTTP_HEAD);
@@ -343,7 +343,7 @@ static void on_idle(uv_timer_t *t) {
 /* ---- accepting ------------------------------------------------------------------------ */
 
 static void on_connection(uv_stream_t *server, int status) {
-  eddy__sr_http_t *srv = server->data;
+  eddy__http_t *srv = server->data;
   if (status != 0 || srv->closing)
     return;
   conn_t *c = eddy_calloc(1, sizeof(*c));
@@ -381,7 +381,7 @@ static void init_settings(http_parser_settings *s) {
   s->on_message_complete = on_message_complete;
 }
 
-static int bind_listen(eddy__sr_http_t *srv, eddy_error_t **err) {
+static int bind_listen(eddy__http_t *srv, eddy_error_t **err) {
   struct sockaddr_storage addr;
   int rc = uv_ip4_addr(srv->conf.host, srv->conf.port, (struct sockaddr_in *)&addr);
   if (rc != 0)
@@ -402,14 +402,16 @@ static int bind_listen(eddy__sr_http_t *srv, eddy_error_t **err) {
 
 static void on_listener_closed(uv_handle_t *h) { (void)h; }
 
-int eddy__sr_http_start(eddy__sr_http_t **out, uv_loop_t *loop, const eddy__sr_http_conf_t *conf,
+int eddy__http_start(eddy__http_t **out, uv_loop_t *loop, const eddy__http_conf_t *conf,
                         eddy_error_t **err) {
   *out = NULL;
-  eddy__sr_http_t *srv = eddy_calloc(1, sizeof(*srv));
+  eddy__http_t *srv = eddy_calloc(1, sizeof(*srv));
   if (srv == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
   srv->loop = loop;
   srv->conf = *conf;
+  if (srv->conf.default_content_type == NULL)
+    srv->conf.default_content_type = "application/json";
   init_settings(&srv->settings);
   uv_tcp_init(loop, &srv->listener);
   srv->listener.data = srv;
@@ -424,9 +426,9 @@ int eddy__sr_http_start(eddy__sr_http_t **out, uv_loop_t *loop, const eddy__sr_h
   return 0;
 }
 
-int eddy__sr_http_port(const eddy__sr_http_t *srv) { return srv->port; }
+int eddy__http_port(const eddy__http_t *srv) { return srv->port; }
 
-void eddy__sr_http_close(eddy__sr_http_t *srv) {
+void eddy__http_close(eddy__http_t *srv) {
   if (srv == NULL || srv->closing)
     return;
   srv->closing = true;
@@ -435,4 +437,4 @@ void eddy__sr_http_close(eddy__sr_http_t *srv) {
     close_now(c);
 }
 
-void eddy__sr_http_destroy(eddy__sr_http_t *srv) { eddy_free(srv); }
+void eddy__http_destroy(eddy__http_t *srv) { eddy_free(srv); }
