@@ -136,7 +136,9 @@ typedef struct {
   const eddy_fields_t *in, *out;      /* row layouts before and after */
   eddy_expr_t **exprs;                /* select: one per out field */
   int32_t *defs;                      /* merge: the definitions of names[] */
-  eddy_plan_group_t *group;           /* group by, window, aggregate, emit: the grouping */
+  eddy_plan_group_t *group;           /* group by, window, aggregate, emit: the grouping;
+                                         over, dedupe, changes: the re-keying (or NULL) */
+  eddy_plan_keyed_t *keyed;           /* over (and its aggregate), dedupe, changes */
 } eddy_ast_op_t;
 
 /* `<input> | op | op …` */

@@ -24,6 +24,10 @@ typedef struct {
   const eddy_prov_t **prov;     /* layout->cnt lists; NULL: computed */
   eddy_plan_group_t *group;     /* after group by (and window): waiting for aggregate */
   eddy_plan_group_t *aggregated;/* right after aggregate: emit may follow */
+  eddy_plan_keyed_t *over;      /* after over: waiting for aggregate */
+  bool by_key;                  /* records are partitioned by their key (a source's message
+                                   key, an aggregate's group): keyed operators need no
+                                   repartition */
 } eddy_rowtype_t;
 
 typedef struct {
@@ -69,6 +73,8 @@ void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *ro
                        int32_t input_def);
 /** group by, window, aggregate, emit (check_group.c); \p row as for eddy__check_op_in. */
 void eddy__check_grouping(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row);
+/** over, dedupe, changes, and the aggregate after over (check_keyed.c). */
+void eddy__check_keyed(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row);
 /** A pipeline ends with \p row after \p last: a pending group by is an error. */
 void eddy__check_pipeline_end(eddy_checker_t *ck, const eddy_rowtype_t *row,
                               const eddy_ast_op_t *last);

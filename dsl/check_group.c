@@ -250,6 +250,7 @@ static void build_out(eddy_checker_t *ck, eddy_ast_op_t *op, grouping_t *gr, edd
   }
   row->layout = fields(ck, items, cnt);
   row->key = g->key_type;
+  row->by_key = true;   /* repartitioned by the group */
   row->prov = eddy__dsl_array(ck->c, cnt, sizeof(eddy_prov_t *));
 }
 
@@ -296,4 +297,7 @@ void eddy__check_pipeline_end(eddy_checker_t *ck, const eddy_rowtype_t *row,
   if (row->group != NULL && last != NULL)
     fail_at(ck, last->off, last->len,
             "a grouped stream must be aggregated: add 'aggregate <name> = <function>(...)'");
+  if (row->over != NULL && last != NULL)
+    fail_at(ck, last->off, last->len,
+            "'over' needs 'aggregate <name> = <function>(...)' right after it");
 }

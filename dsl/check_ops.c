@@ -192,6 +192,7 @@ static void check_key_by(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *
     fail(ck, op->expr->off, op->expr->len, "a key must be a single value, got %s%s",
          eddy__type_name(ck->c, &op->expr->type), "");
   row->key = op->expr->type;
+  row->by_key = false;   /* records keep their partition */
 }
 
 static void merge_compare(eddy_checker_t *ck, const eddy_ast_name_t *n, const eddy_rowtype_t *a,
@@ -239,6 +240,7 @@ static void check_merge(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *r
         fail(ck, n->off, n->len, "'%s' is merged twice%s", n->name, "");
     const eddy_rowtype_t *other = &ck->defs[d].row;
     merge_compare(ck, n, row, other);
+    row->by_key = false;   /* the inputs' partitionings need not agree */
     for (uint32_t i = 0; i < row->layout->cnt; i++) {
       for (const eddy_prov_t *p = other->prov[i]; p != NULL; p = p->next) {
         eddy_prov_t *copy = eddy__dsl_alloc(ck->c, sizeof(*copy));
@@ -313,6 +315,9 @@ void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *ro
     fail(ck, op->off, op->len,
          "'%s' cannot follow 'group by': a grouped stream needs 'aggregate ...'%s",
          op_name(op->kind), " (after an optional 'window ...')");
+  if (row->over != NULL && op->kind != EDDY_OP_AGGREGATE)
+    fail(ck, op->off, op->len, "'%s' cannot follow 'over': it needs 'aggregate ...'%s",
+         op_name(op->kind), " right after it");
   if (op->kind != EDDY_OP_EMIT && op->kind != EDDY_OP_AGGREGATE)
     row->aggregated = NULL;
   switch (op->kind) {
@@ -343,11 +348,21 @@ void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *ro
   case EDDY_OP_TO_POSTGRES:
     check_to_postgres(ck, op, row);
     break;
+  case EDDY_OP_AGGREGATE:
+    if (row->over != NULL)
+      eddy__check_keyed(ck, op, row);
+    else
+      eddy__check_grouping(ck, op, row);
+    break;
   case EDDY_OP_GROUP_BY:
   case EDDY_OP_WINDOW:
-  case EDDY_OP_AGGREGATE:
   case EDDY_OP_EMIT:
     eddy__check_grouping(ck, op, row);
+    break;
+  case EDDY_OP_OVER:
+  case EDDY_OP_DEDUPE:
+  case EDDY_OP_CHANGES:
+    eddy__check_keyed(ck, op, row);
     break;
   default:
     fail(ck, op->off, op->len, "'%s' is not supported yet%s", op_name(op->kind), "");

@@ -129,6 +129,7 @@ void eddy__check_source(eddy_checker_t *ck, uint32_t def_idx, eddy_ast_source_t 
   eddy_def_t *def = &ck->defs[def_idx];
   def->row.layout = src->layout;
   def->row.key = eddy_type(EDDY_T_STRING);
+  def->row.by_key = src->key == NULL;   /* topics are partitioned by their message key */
   def->row.prov = eddy__dsl_array(ck->c, src->layout->cnt, sizeof(eddy_prov_t *));
   for (uint32_t i = 0; i < src->layout->cnt; i++) {
     eddy_prov_t *p = eddy__dsl_alloc(ck->c, sizeof(*p));

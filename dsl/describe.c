@@ -12,6 +12,10 @@
 
 #define SELECT_SHOWN 12   /* select columns listed before "… N more" */
 
+/* over, dedupe, changes and re-keying (describe_keyed.c) */
+int eddy__describe_keyed(const eddy_plan_node_t *n, eddy_buf_t *out);
+const char *eddy__describe_store_kind(eddy_plan_store_kind_t kind);
+
 static const char *on_error_name(eddy_on_error_t e) {
   return e == EDDY_ON_ERROR_SKIP ? "skip" : e == EDDY_ON_ERROR_FAIL ? "fail" : "dlq";
 }
@@ -64,6 +68,8 @@ static int put_duration(eddy_buf_t *out, const char *before, int64_t us) {
 
 static int describe_group_by(const eddy_plan_node_t *n, eddy_buf_t *out) {
   const eddy_plan_group_t *g = n->u.repartition.group;
+  if (g->rekey)
+    return eddy__describe_keyed(n, out);
   int rc = eddy_buf_puts(out, "group by ");
   for (uint32_t i = 0; rc == 0 && i < g->key_cnt; i++) {
     const eddy_expr_t *e = g->exprs[i];
@@ -105,7 +111,7 @@ static int describe_aggregate(const eddy_plan_node_t *n, eddy_buf_t *out) {
 static int describe_store(const eddy_plan_t *plan, uint32_t i, eddy_buf_t *out) {
   const eddy_plan_store_t *s = &plan->stores[i];
   int rc = eddy_buf_printf(out, "\n    store: %s (%s", s->name,
-                           s->kind == EDDY_PLAN_STORE_WINDOW ? "window" : "key-value");
+                           eddy__describe_store_kind(s->kind));
   if (rc == 0 && s->retention > 0)
     rc = put_duration(out, ", retention ", s->retention);
   return rc == 0 ? eddy_buf_printf(out, ", changelog %s)", s->changelog) : rc;
@@ -137,6 +143,9 @@ static int describe_op(const eddy_plan_node_t *n, eddy_buf_t *out) {
   case EDDY_NODE_SINK_POSTGRES: return describe_sink_postgres(n, out);
   case EDDY_NODE_REPARTITION: return describe_group_by(n, out);
   case EDDY_NODE_AGGREGATE: return describe_aggregate(n, out);
+  case EDDY_NODE_OVER:
+  case EDDY_NODE_DEDUPE:
+  case EDDY_NODE_CHANGES: return eddy__describe_keyed(n, out);
   default: return eddy_buf_puts(out, "stateful operator");
   }
 }
@@ -160,7 +169,8 @@ static int describe_source(const eddy_plan_source_t *s, eddy_buf_t *out) {
   if (s->internal)
     rc = rc == 0 ? eddy_buf_puts(out, "], internal, written by ") : rc;
   if (s->internal && rc == 0)
-    rc = eddy_buf_printf(out, "%s)\n    key: the group key", s->repartition->name);
+    rc = eddy_buf_printf(out, "%s)\n    key: %s", s->repartition->name,
+                         s->key != NULL ? "@key" : "the group key");
   else
     rc = rc == 0 ? eddy_buf_printf(out, "], format: %s, on error: %s)\n",
                                    eddy_format_name(s->decode.format),
@@ -200,6 +210,9 @@ static int describe_node(const eddy_plan_t *plan, const eddy_plan_node_t *n, edd
     rc = rc == 0 ? describe_op(n, out) : rc;
     if (rc == 0 && n->kind == EDDY_NODE_AGGREGATE)
       rc = describe_stores_of(plan, n, out);
+    if (rc == 0 && (n->kind == EDDY_NODE_OVER || n->kind == EDDY_NODE_DEDUPE ||
+                    n->kind == EDDY_NODE_CHANGES))
+      rc = describe_store(plan, n->u.keyed.store, out);
     rc = rc == 0 ? eddy_buf_putc(out, '\n') : rc;
   }
   return rc == 0 ? describe_edges(plan, n, out) : rc;
@@ -249,7 +262,7 @@ static int describe_topics(const eddy_plan_t *plan, eddy_buf_t *out) {
   for (uint32_t i = 0; rc == 0 && i < plan->store_cnt; i++) {
     const eddy_plan_store_t *s = &plan->stores[i];
     rc = eddy_buf_printf(out, "  %s: %s, sub-topology %u, node %s\n", s->name,
-                         s->kind == EDDY_PLAN_STORE_WINDOW ? "window" : "key-value",
+                         eddy__describe_store_kind(s->kind),
                          s->subtopology, plan->nodes[s->node]->name);
   }
   return rc;

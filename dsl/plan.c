@@ -43,6 +43,7 @@ typedef struct {
   uint32_t node_cnt, node_cap;
   idlist_t *frontier;             /* per definition */
   uint32_t (*counts)[EDDY_OP__COUNT];   /* per definition: operators named so far */
+  uint32_t *rekeys;               /* per definition: re-keyings named so far */
 } planner_t;
 
 static void push_id(eddy_dsl_t *c, idlist_t *l, uint32_t id) {
@@ -75,6 +76,9 @@ static const char *op_word(eddy_op_kind_t kind) {
   case EDDY_OP_TO_STDOUT: return "to-stdout";
   case EDDY_OP_GROUP_BY: return "group-by";
   case EDDY_OP_AGGREGATE: return "aggregate";
+  case EDDY_OP_OVER: return "over";
+  case EDDY_OP_DEDUPE: return "dedupe";
+  case EDDY_OP_CHANGES: return "changes";
   default: return "to-postgres";
   }
 }
@@ -90,6 +94,9 @@ static eddy_node_kind_t node_kind(eddy_op_kind_t kind) {
   case EDDY_OP_TO_STDOUT: return EDDY_NODE_SINK_STDOUT;
   case EDDY_OP_GROUP_BY: return EDDY_NODE_REPARTITION;
   case EDDY_OP_AGGREGATE: return EDDY_NODE_AGGREGATE;
+  case EDDY_OP_OVER: return EDDY_NODE_OVER;
+  case EDDY_OP_DEDUPE: return EDDY_NODE_DEDUPE;
+  case EDDY_OP_CHANGES: return EDDY_NODE_CHANGES;
   default: return EDDY_NODE_SINK_POSTGRES;
   }
 }
@@ -123,6 +130,14 @@ static void fill_node(planner_t *pl, eddy_plan_node_t *n, const eddy_ast_op_t *o
     n->u.aggregate.group = op->group;
     n->u.aggregate.distinct_store = UINT32_MAX;
     break;
+  case EDDY_OP_OVER:
+  case EDDY_OP_DEDUPE:
+  case EDDY_OP_CHANGES:
+    if (op->keyed->rekey != NULL)
+      n->in = op->keyed->rekey->part;
+    n->out = op->keyed->out;
+    n->u.keyed.spec = op->keyed;
+    break;
   default: {
     const char **cols = eddy__dsl_array(pl->c, op->name_cnt, sizeof(char *));
     for (uint32_t i = 0; i < op->name_cnt; i++)
@@ -152,8 +167,17 @@ static const eddy_fields_t *decode_layout(planner_t *pl, const eddy_fields_t *pa
   const char *const **p = eddy__dsl_array(pl->c, part->cnt, sizeof(char **));
   memcpy(items, part->items, part->cnt * sizeof(eddy_field_t));
   for (uint32_t i = 0; i < part->cnt; i++) {
-    const char **path = eddy__dsl_array(pl->c, 2, sizeof(char *));
-    path[0] = items[i].name;
+    const char *name = items[i].name;
+    uint32_t cnt = 1;
+    for (const char *q = name; *q; q++)
+      cnt += *q == '.';   /* the JSON encoder nests dotted names */
+    const char **path = eddy__dsl_array(pl->c, cnt + 1, sizeof(char *));
+    for (uint32_t k = 0; k < cnt; k++) {
+      const char *dot = strchr(name, '.');
+      size_t len = dot != NULL ? (size_t)(dot - name) : strlen(name);
+      path[k] = eddy__dsl_strndup(pl->c, name, len);
+      name += len + 1;
+    }
     p[i] = path;
   }
   eddy_fields_t *f = eddy__dsl_alloc(pl->c, sizeof(*f));
@@ -187,11 +211,38 @@ static uint32_t plan_internal_source(planner_t *pl, uint32_t rep_id) {
   t->u.field.path = "@rowtime";
   t->u.field.slot = (int32_t)(rep->out->cnt - 1);
   ps->event_time = t;
+  const eddy_plan_group_t *g = rep->u.repartition.group;
+  if (g->rekey) {   /* over, dedupe, changes: the rows are keyed by @key */
+    eddy_expr_t *k = eddy__dsl_alloc(pl->c, sizeof(*k));
+    k->kind = EDDY_X_FIELD;
+    k->type = rep->out->items[g->key_first].type;
+    k->u.field.path = "@key";
+    k->u.field.slot = (int32_t)g->key_first;
+    ps->key = k;
+  }
   uint32_t id = new_node(pl, EDDY_NODE_SOURCE, ps->name, rep->off, rep->len);
   pl->nodes[id].internal = ps;
   pl->nodes[id].node->out = ps->decode.layout;
   pl->nodes[rep_id].link = (int32_t)id;
   return id;
+}
+
+/* A keyed operator's repartition: "<prefix>.rekey-<n>", read back by an internal source
+ * that becomes the current frontier. */
+static void plan_rekey(planner_t *pl, idlist_t *cur, const eddy_ast_op_t *op, int32_t prefix,
+                       const char *prefix_name) {
+  uint32_t n = ++pl->rekeys[prefix];
+  const char *name = eddy__dsl_printf(pl->c, "%s.rekey-%u", prefix_name, n);
+  uint32_t id = new_node(pl, EDDY_NODE_REPARTITION, name, op->off, op->len);
+  eddy_plan_node_t *node = pl->nodes[id].node;
+  node->in = op->in;
+  node->out = op->keyed->rekey->part;
+  node->u.repartition.group = op->keyed->rekey;
+  node->u.repartition.topic = eddy__dsl_printf(pl->c, "%s-%s-repartition", pl->prog->app_id, name);
+  for (uint32_t i = 0; i < cur->cnt; i++)
+    push_id(pl->c, &pl->nodes[cur->ids[i]].next, id);
+  *cur = (idlist_t){0};
+  push_id(pl->c, cur, plan_internal_source(pl, id));
 }
 
 static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
@@ -209,8 +260,11 @@ static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
           push_id(pl->c, &cur, pl->frontier[op->defs[j]].ids[i]);
       continue;
     }
-    if (op->kind == EDDY_OP_WINDOW || op->kind == EDDY_OP_EMIT)
-      continue;   /* settings of the aggregate node, not nodes */
+    if (op->kind == EDDY_OP_WINDOW || op->kind == EDDY_OP_EMIT ||
+        (op->kind == EDDY_OP_AGGREGATE && op->keyed != NULL))
+      continue;   /* settings of the aggregate (or over) node, not nodes */
+    if (op->keyed != NULL && op->keyed->rekey != NULL)
+      plan_rekey(pl, &cur, op, prefix, prefix_name);
     uint32_t n = ++pl->counts[prefix][op->kind];
     const char *name = eddy__dsl_printf(pl->c, "%s.%s-%u", prefix_name, op_word(op->kind), n);
     uint32_t id = new_node(pl, node_kind(op->kind), name, op->off, op->len);
@@ -331,13 +385,22 @@ static void split_subtopologies(planner_t *pl, eddy_plan_t *plan) {
 }
 
 static void add_store(planner_t *pl, eddy_plan_t *plan, eddy_plan_node_t *n, const char *what) {
-  const eddy_plan_group_t *g = n->u.aggregate.group;
   eddy_plan_store_t *s = &plan->stores[plan->store_cnt];
   s->name = eddy__dsl_printf(pl->c, "%s-%s", n->name, what);
   s->changelog = eddy__dsl_printf(pl->c, "%s-%s-changelog", plan->app_id, s->name);
-  s->kind = g->windowed ? EDDY_PLAN_STORE_WINDOW : EDDY_PLAN_STORE_KV;
-  s->retention = g->windowed ? g->size + g->grace : 0;
-  s->window_size = g->windowed ? g->size : 0;
+  if (n->kind == EDDY_NODE_AGGREGATE) {
+    const eddy_plan_group_t *g = n->u.aggregate.group;
+    s->kind = g->session ? EDDY_PLAN_STORE_SESSION
+              : g->windowed ? EDDY_PLAN_STORE_WINDOW : EDDY_PLAN_STORE_KV;
+    s->retention = g->session ? g->gap + g->grace : g->windowed ? g->size + g->grace : 0;
+    s->window_size = g->windowed && !g->session ? g->size : 0;
+  } else if (n->kind == EDDY_NODE_DEDUPE) {
+    /* ids are kept 2 x within behind stream time (docs/dsl.md, dedupe) */
+    s->kind = EDDY_PLAN_STORE_WINDOW;
+    s->retention = 2 * n->u.keyed.spec->within;
+  } else {
+    s->kind = EDDY_PLAN_STORE_KV;
+  }
   s->node = n->id;
   s->subtopology = n->subtopology;
   plan->store_cnt++;
@@ -348,6 +411,11 @@ static void plan_stores(planner_t *pl, eddy_plan_t *plan) {
   plan->stores = eddy__dsl_array(pl->c, 2 * plan->node_cnt, sizeof(eddy_plan_store_t));
   for (uint32_t i = 0; i < plan->node_cnt; i++) {
     eddy_plan_node_t *n = plan->nodes[i];
+    if (n->kind == EDDY_NODE_OVER || n->kind == EDDY_NODE_DEDUPE ||
+        n->kind == EDDY_NODE_CHANGES) {
+      n->u.keyed.store = plan->store_cnt;
+      add_store(pl, plan, n, "store");
+    }
     if (n->kind != EDDY_NODE_AGGREGATE)
       continue;
     n->u.aggregate.store = plan->store_cnt;
@@ -363,6 +431,7 @@ eddy_plan_t *eddy__plan_build(eddy_dsl_t *c, const eddy_ast_program_t *prog) {
   planner_t pl = {.c = c, .prog = prog};
   pl.frontier = eddy__dsl_array(c, prog->def_cnt, sizeof(idlist_t));
   pl.counts = eddy__dsl_array(c, prog->def_cnt, sizeof(*pl.counts));
+  pl.rekeys = eddy__dsl_array(c, prog->def_cnt, sizeof(uint32_t));
   uint32_t source_index = 0;
   for (uint32_t i = 0; i < prog->stmt_cnt; i++) {
     const eddy_ast_stmt_t *st = &prog->stmts[i];

@@ -74,6 +74,9 @@ typedef enum {
   EDDY_NODE_REPARTITION,  /* group by: write to the repartition topic (end of a subtopology) */
   EDDY_NODE__STATEFUL,    /* kinds after this one hold state (aggregate, join, over, ...) */
   EDDY_NODE_AGGREGATE,    /* window + aggregate + emit over the rows of a repartition topic */
+  EDDY_NODE_OVER,         /* over <key> rows|range … | aggregate: eddy_plan_keyed_t */
+  EDDY_NODE_DEDUPE,       /* dedupe by <id> within <d>: eddy_plan_keyed_t */
+  EDDY_NODE_CHANGES,      /* changes of <expr>: eddy_plan_keyed_t */
 } eddy_node_kind_t;
 
 /* ---- grouping and aggregation --------------------------------------------
@@ -116,6 +119,11 @@ typedef struct {
 
 typedef struct {
   uint32_t key_cnt;         /* group columns: the first key_cnt fields of part and of out */
+  uint32_t key_first;       /* rekey: the key column is part[key_first] (group by: 0) */
+  bool rekey;               /* over/dedupe/changes: part is the whole input row, then @key and
+                               @rowtime; the internal source keys its rows by @key */
+  bool session;             /* window session gap <gap>: sessions instead of windows */
+  int64_t gap;              /* session gap (µs) */
   eddy_type_t key_type;     /* the row key after aggregation: the single column's type,
                                or struct<group columns> */
   const eddy_fields_t *part;/* the repartition row: group columns, @a<i> arguments, @rowtime */
@@ -129,7 +137,37 @@ typedef struct {
   uint32_t state;           /* checker only: what may come next */
 } eddy_plan_group_t;
 
-typedef enum { EDDY_PLAN_STORE_KV, EDDY_PLAN_STORE_WINDOW } eddy_plan_store_kind_t;
+/*
+ * Keyed operators (dsl/check_keyed.c, operators/keyed.h): over, dedupe and
+ * changes keep state per record key. When the input is not partitioned by
+ * that key, the planner puts a REPARTITION node in front (its group has
+ * `rekey` set) that writes the whole row, the key (@key) and the event time
+ * to a repartition topic; the internal source reading it back keys the rows
+ * by @key. Either way the operator's input starts with the `carry` fields of
+ * the original input, and expressions checked on that input stay valid.
+ */
+typedef struct {
+  uint32_t carry;           /* the first carry input fields are the record's own */
+  const eddy_fields_t *out; /* the output row: the carried fields (over: then the aggregates) */
+  eddy_type_t key_type;     /* the record key (the state key) */
+  const eddy_plan_group_t *rekey;   /* NULL: the input is partitioned by its key already */
+  const eddy_expr_t *expr;  /* dedupe: the id; changes: the value; over: its key (for describe) */
+  int64_t within;           /* dedupe (µs) */
+  /* over */
+  bool rows;                /* rows <count> preceding, else range <range> preceding */
+  int64_t count, range;
+  bool exclude_current;
+  eddy_plan_agg_t *aggs;    /* arg, arg2: indexes into args */
+  uint32_t agg_cnt;
+  const eddy_expr_t *const *args;   /* aggregate arguments, on the input */
+  uint32_t arg_cnt;
+} eddy_plan_keyed_t;
+
+typedef enum {
+  EDDY_PLAN_STORE_KV,
+  EDDY_PLAN_STORE_WINDOW,
+  EDDY_PLAN_STORE_SESSION,
+} eddy_plan_store_kind_t;
 
 /** A state store the runtime opens per task of its subtopology. */
 typedef struct {
@@ -201,6 +239,10 @@ struct eddy_plan_node_s {
       uint32_t store;           /* index in eddy_plan_t.stores */
       uint32_t distinct_store;  /* UINT32_MAX: none (no count_distinct) */
     } aggregate;
+    struct {
+      const eddy_plan_keyed_t *spec;
+      uint32_t store;           /* index in eddy_plan_t.stores */
+    } keyed;                    /* OVER, DEDUPE, CHANGES */
   } u;
 };
 

@@ -228,6 +228,9 @@ int eddy__exec_push(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row
   case EDDY_NODE_SINK_STDOUT: return eddy__sink_stdout(x, node, row, err);
   case EDDY_NODE_REPARTITION: return eddy__op_repartition(x, node, row, err);
   case EDDY_NODE_AGGREGATE: return eddy__op_aggregate(x, node, row, err);
+  case EDDY_NODE_OVER:
+  case EDDY_NODE_DEDUPE:
+  case EDDY_NODE_CHANGES: return eddy__op_keyed(x, node, row, err);
   default:
     return eddy_error_set(err, EDDY_ESTATE, "%s: operator not supported by this runtime",
                           node->name);

@@ -5,6 +5,7 @@
 #include "eddy/row.h"
 #include "operators/aggregate.h"
 #include "operators/exec.h"
+#include "operators/keyed.h"
 #include "operators/expr.h"
 #include "serde/serde.h"
 
@@ -29,6 +30,9 @@ struct eddy_task_s {
   uint32_t agg_cnt;
   eddy_agg_t **aggs;                /* the subtopology's aggregate nodes, in plan order */
   eddy__agg_ctx_t *ctx;
+  uint32_t keyed_cnt;
+  eddy_keyed_t **keyed;             /* the subtopology's over/dedupe/changes nodes, in plan order */
+  eddy__agg_ctx_t *keyed_ctx;
   bool restored;
   int64_t stream_time;              /* largest event time seen (INT64_MIN: none) */
   int64_t deadline;                 /* stream time at which an aggregate has windows to close */
@@ -114,6 +118,15 @@ int eddy__op_aggregate(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row
 int eddy__agg_emit(void *opaque, const eddy_row_t *row, eddy_error_t **err);
 int eddy__agg_late(void *opaque, const eddy_row_t *row, uint32_t missed, uint32_t windows,
                    int64_t stream_time, eddy_error_t **err);
+
+/* keyed operators: over, dedupe, changes (operators/exec_keyed.c) */
+int eddy__op_keyed(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                   eddy_error_t **err);
+/** Start \p t's keyed operators on its restored stores. */
+int eddy__task_keyed_start(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+/** Commit step 1 for them. */
+int eddy__task_keyed_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+void eddy__task_keyed_free(eddy_task_t *t);
 
 /** Forward \p row to every next node of \p node. */
 int eddy__exec_forward(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row_t *row,

@@ -33,7 +33,7 @@ static int record_failed(eddy_exec_t *x, const eddy_plan_node_t *n, int rc, eddy
 
 static int group_key(eddy_exec_t *x, const eddy_plan_group_t *g, const eddy_value_t *vals) {
   eddy_buf_clear(&x->key_buf);
-  for (uint32_t i = 0; i < g->key_cnt; i++) {
+  for (uint32_t i = g->key_first; i < g->key_first + g->key_cnt; i++) {
     eddy_value_t v = vals[i];
     int rc = eddy_codec_normalize(&v, &g->part->items[i].type);
     if (rc == 0)
@@ -174,8 +174,10 @@ static int each_task(eddy_exec_t *x, task_fn fn, eddy_error_t **err) {
 }
 
 static int flush_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
-  (void)x;
   int64_t next = INT64_MAX;
+  int krc = eddy__task_keyed_flush(x, t, err);
+  if (krc != 0)
+    return krc;
   for (uint32_t a = 0; a < t->agg_cnt; a++) {
     int rc = eddy_agg_flush(t->aggs[a], t->stream_time, err);
     if (rc != 0)

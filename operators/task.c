@@ -65,6 +65,7 @@ static void task_free(eddy_task_t *t) {
     return;
   for (uint32_t i = 0; t->aggs != NULL && i < t->agg_cnt; i++)
     eddy_agg_destroy(t->aggs[i]);
+  eddy__task_keyed_free(t);
   for (uint32_t i = 0; i < t->store_cnt; i++) {
     if (t->stores != NULL)
       eddy_store_close(t->stores[i]);
@@ -152,7 +153,7 @@ static int open_store(eddy_exec_t *x, eddy_task_t *t, uint32_t i, const eddy_pla
   eddy_store_conf_t c;
   eddy_store_conf_init(&c);
   c.name = ps->name;
-  c.kind = ps->kind == EDDY_PLAN_STORE_WINDOW ? EDDY_STORE_WINDOW : EDDY_STORE_KV;
+  c.kind = (eddy_store_kind_t)ps->kind;   /* the same numbering */
   c.backend = x->env.state != NULL ? EDDY_STORE_ROCKSDB : EDDY_STORE_MEMORY;
   c.app = x->env.app_id;
   c.task = t->id;
@@ -276,6 +277,9 @@ static int start_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
     if (st > t->stream_time)
       t->stream_time = st;
   }
+  int rc = eddy__task_keyed_start(x, t, err);
+  if (rc != 0)
+    return rc;
   t->deadline = INT64_MIN;   /* let the first record or punctuation settle it */
   t->idle_wall = x->now_us;
   t->idle_base = t->stream_time;
