@@ -315,3 +315,50 @@ EDDY_TEST(table_table_outer_join_survives_a_lost_state_directory) {
   run_table_table(true);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+/* ---- co-partitioning ---------------------------------------------------------- */
+
+static int create_topic(void *opaque, const char *topic, int partitions, eddy_error_t **err) {
+  return eddy_broker_create_topic(opaque, topic, partitions, err);
+}
+
+/* Start \p text on \p b; @returns the start-up error's message (static copy) or "". */
+static const char *start_error(eddy_broker_t *b, const char *text) {
+  static char msg[512];
+  eddy_topology_t *topo = tk_compile(text);
+  eddy_config_t conf;
+  eddy_config_init(&conf);
+  eddy_error_t *err = NULL;
+  ASSERT_OK(eddy_config_set(&conf, "bootstrap.servers", eddy_broker_bootstrap(b), &err));
+  eddy_app_t *app = NULL;
+  static eddy_logger_t log = {.fn = eddy_log_stderr, .level = EDDY_LOG_ERROR};
+  ASSERT_OK(eddy_app_new(&app, eddy_topology_plan(topo), &conf, &log, &err));
+  eddy_app_set_topic_creator(app, create_topic, b);
+  int rc = eddy_app_start(app, &err);
+  snprintf(msg, sizeof(msg), "%s", rc != 0 ? eddy_error_msg(err) : "");
+  eddy_error_destroy(err);
+  if (rc == 0) {
+    eddy_app_request_stop(app);
+    ASSERT_OK(eddy_app_join(app, NULL));
+  }
+  eddy_app_destroy(app);
+  eddy_config_free(&conf);
+  eddy_topology_destroy(topo);
+  return msg;
+}
+
+EDDY_TEST(copartitioned_topics_with_different_partition_counts_fail_at_start) {
+  const char *topics[] = {"visits", NULL};
+  eddy_broker_t *b = tk_broker(topics, 4);
+  eddy_error_t *err = NULL;
+  ASSERT_OK(eddy_broker_create_topic(b, "countries", 2, &err));
+  const char *msg = start_error(b,
+      "app itest_copart\n"
+      "stream visits from \"visits\" format json schema (country string, page string)\n"
+      "table countries from \"countries\" format json schema (code string, name string) key key\n"
+      "visits | join countries on key | to stdout\n");
+  ASSERT_STR_EQ("visits.join-1 joins co-partitioned topics with different partition counts: "
+                "'visits' has 4, 'countries' has 2 (give them the same count)", msg);
+  eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
+}
