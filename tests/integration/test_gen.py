@@ -230,6 +230,21 @@ def test_determinism():
         c = dump(*(args + ["--seed", "8"]))
         assert a == b and len(a.splitlines()) == int(args[2]), args
         assert a != c, args
+    # --schemas on: the same key and envelope inside "payload", with the Connect schema.
+    off = records_from_dump(dump("ecommerce", "-n", "3000"))
+    on = records_from_dump(dump("ecommerce", "-n", "3000", "--schemas", "on"))
+    for x, y in zip(off, on):
+        assert y["key"]["payload"] == x["key"] and y["value"]["payload"] == x["value"]
+        assert y["timestamp"] == x["timestamp"] and y["topic"] == x["topic"]
+        table = x["topic"].rsplit(".", 1)[1]
+        after = {f["field"]: f for f in y["value"]["schema"]["fields"]}["after"]
+        assert after["name"] == "ecommerce.public.%s.Value" % table
+        for f in after["fields"]:
+            if f["field"] in ("price", "total_amount", "unit_price"):
+                assert f["name"] == "org.apache.kafka.connect.data.Decimal"
+                assert f["parameters"] == {"scale": "2", "connect.decimal.precision": "10"}
+            if f["field"].endswith("_at"):
+                assert f["name"] == "io.debezium.time.MicroTimestamp" and f["type"] == "int64"
     print("determinism: ok")
 
 
@@ -283,12 +298,175 @@ def test_broker(broker):
     print("broker: ok")
 
 
+def test_undelivered():
+    """Nothing listens on the bootstrap port: exit 1, naming the undelivered records."""
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    r = gen("temperature", "-n", "10", "--bootstrap", "127.0.0.1:%d" % port,
+            "-X", "message.timeout.ms=1500", check=False)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert b"10 of 10 messages not delivered" in r.stderr, r.stderr
+    r = gen("temperature", "--format", "avro", check=False)
+    assert r.returncode == 2 and b"--format avro needs --registry" in r.stderr, r.stderr
+    print("undelivered: ok")
+
+
+# ---- eddy reads what eddy gen writes -------------------------------------------------
+
+ORDER_COLUMNS = ("schema (order_id int, user_id int, total_amount decimal(10,2), status string,"
+                 " created_at timestamp, updated_at timestamp)")
+
+
+def topology(app, topic, fmt, out):
+    return ("app %s\nstream orders from \"%s\" format %s\n  %s\n\n"
+            "orders\n"
+            "  | where op == \"u\" and after.status in (\"completed\", \"cancelled\")\n"
+            "  | select order_id = after.order_id, user_id = after.user_id,\n"
+            "           amount = after.total_amount, status = after.status,\n"
+            "           was = before.status, at = after.updated_at\n"
+            "  | to kafka \"%s\" key order_id\n" % (app, topic, fmt, ORDER_COLUMNS, out))
+
+
+def iso(us):
+    import datetime
+    t = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + \
+        datetime.timedelta(microseconds=us)
+    return t
+
+
+def expected_finals(records):
+    """What the topology must write, computed here from the decoded events."""
+    out = {}
+    for r in records:
+        v = r["value"]
+        if r["topic"].endswith(".orders") and v["op"] == "u" and \
+                v["after"]["status"] in ("completed", "cancelled"):
+            a = v["after"]
+            out[a["order_id"]] = (a["user_id"], dec(a["total_amount"]), a["status"],
+                                  v["before"]["status"], iso(a["updated_at"]))
+    return out
+
+
+def decode_eddy_out(msgs):
+    import datetime
+    import decimal
+    out = {}
+    for m in msgs:
+        v = json.loads(m.value(), parse_float=decimal.Decimal)
+        assert m.key().decode() == str(v["order_id"])
+        at = datetime.datetime.fromisoformat(v["at"].replace("Z", "+00:00"))
+        cents = decimal.Decimal(v["amount"]) * 100
+        assert cents == int(cents), v
+        assert v["order_id"] not in out
+        out[v["order_id"]] = (v["user_id"], int(cents), v["status"], v["was"], at)
+    return out
+
+
+def run_topologies(tmp, bs, registry, topologies, outputs):
+    files = []
+    for name, text in topologies:
+        path = os.path.join(tmp, name + ".eddy")
+        with open(path, "w") as f:
+            f.write(text)
+        files.append(path)
+    args = [EDDY, "run"] + files + ["--bootstrap", bs, "-s", "state.dir=" + tmp,
+                                    "-s", "commit.interval.ms=200", "--log-level", "warn"]
+    if registry:
+        args += ["--registry", registry]
+    proc = Proc(args, "eddy-run")
+    try:
+        for topic, n in outputs:
+            def enough(topic=topic, n=n):
+                if proc.p.poll() is not None:
+                    proc.fail("eddy run exited early")
+                return len(read_all(bs, topic)) >= n
+            wait_until("%d records in %s" % (n, topic), enough, 120)
+    finally:
+        proc.stop()
+    return {topic: decode_eddy_out(read_all(bs, topic)) for topic, _ in outputs}
+
+
+def test_eddy_reads(broker, tmp):
+    """schemas off, schemas on and Avro: eddy decodes the same orders as this test."""
+    bs = broker.bootstrap
+    reg = start_registry(bs)
+    try:
+        args = ["ecommerce", "-n", "6000", "-e", "1", "--seed", "3", "--quiet"]
+        gen(*(args + ["--bootstrap", bs, "--topic-prefix", "plain"]))
+        gen(*(args + ["--bootstrap", bs, "--topic-prefix", "wrapped", "--schemas", "on"]))
+        gen(*(args + ["--bootstrap", bs, "--topic-prefix", "binary", "--format", "avro",
+                      "--registry", reg.url]))
+        records = records_from_dump(dump(*args))
+        want = expected_finals(records)
+        assert len(want) > 50, len(want)
+        outs = run_topologies(tmp, bs, reg.url, [
+            ("plain", topology("gen_plain", "plain.public.orders", "debezium-json", "out.plain")),
+            ("wrapped", topology("gen_wrapped", "wrapped.public.orders", "debezium-json",
+                                 "out.wrapped")),
+            ("binary", topology("gen_binary", "binary.public.orders", "debezium-avro",
+                                "out.binary"))],
+            [("out.plain", len(want)), ("out.wrapped", len(want)), ("out.binary", len(want))])
+        for topic, got in outs.items():
+            assert got == want, (topic, len(got), len(want))
+        check_avro(bs, reg.url, records)
+    finally:
+        reg.stop()
+    print("eddy reads generated events (schemas off, on, avro): ok")
+
+
+def from_json_value(v, table):
+    """The JSON envelope with decimals as Python Decimals, as Avro's reader gives them."""
+    import decimal
+    cols = {"products": ["price"], "orders": ["total_amount"], "order_items": ["unit_price"]}
+    out = json.loads(json.dumps(v))
+    for row in ("before", "after"):
+        for c in cols.get(table, []):
+            if out[row] is not None:
+                out[row][c] = decimal.Decimal(dec(out[row][c])).scaleb(-2)
+    for k in ("name", "db"):
+        out["source"][k] = "binary"
+    return out
+
+
+def check_avro(bs, url, records):
+    client = SchemaRegistryClient({"url": url})
+    schemas = {}
+    for table in ECOMMERCE:
+        topic = "binary.public." + table
+        want = [r for r in records if r["topic"] == "ecommerce.public." + table]
+        msgs = sorted(read_all(bs, topic), key=lambda m: (m.timestamp()[1], m.offset()))
+        assert len(msgs) == len(want), (topic, len(msgs), len(want))
+        got = collections.defaultdict(list)
+        for m in msgs:
+            raw = m.value()
+            assert raw[0] == 0
+            sid = struct.unpack(">I", raw[1:5])[0]
+            if sid not in schemas:
+                schemas[sid] = avro.schema.parse(client.get_schema(sid).schema_str)
+            v = avro.io.DatumReader(schemas[sid]).read(avro.io.BinaryDecoder(io.BytesIO(raw[5:])))
+            assert m.timestamp()[1] == v["ts_ms"]
+            got[m.key().decode()].append(v)
+        exp = collections.defaultdict(list)
+        for r in want:
+            exp[json.dumps(r["key"], separators=(",", ":"))].append(from_json_value(r["value"],
+                                                                                    table))
+        assert got == exp, topic
+        latest = client.get_latest_version(topic + "-value")
+        assert latest.schema_id in schemas
+
+
 def main():
     test_determinism()
     test_dump_invariants()
+    test_undelivered()
     broker = start_broker()
     try:
         test_broker(broker)
+        with tempfile.TemporaryDirectory(prefix="eddy-gen-") as tmp:
+            test_eddy_reads(broker, tmp)
     finally:
         broker.stop()
     print("ok")
