@@ -312,7 +312,8 @@ static int restock(shop_t *s, gen_action_t *a, int64_t now) {
   p->restock_pending = false;
   /* 20 to 60 units, plus 1 to 2 times what sold since the last restock: busy shops
      restock more, so products are in stock most of the time at any event rate. */
-  int64_t qty = gen_rand_range(&s->rnd, 20, 60) + p->sold * gen_rand_range(&s->rnd, 100, 200) / 100;
+  int64_t qty = gen_rand_range(&s->rnd, 20, 60);
+  qty += p->sold * gen_rand_range(&s->rnd, 100, 200) / 100;
   p->sold = 0;
   return push_stock(s, now, s->next_tx++, p, qty);
 }
