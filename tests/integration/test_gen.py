@@ -298,6 +298,44 @@ def test_broker(broker):
     print("broker: ok")
 
 
+def test_clock():
+    """Event i is at start + i / event-rate; --duration counts event time; --rate paces."""
+    import time
+    recs = records_from_dump(dump("temperature", "--duration", "10m"))
+    assert len(recs) == 6000, len(recs)               # 10 events/s of event time
+    assert [r["timestamp"] for r in recs] == [START_MS + 100 * i for i in range(6000)]
+    recs = records_from_dump(dump("fraud", "-n", "50", "-e", "4/s", "--start",
+                                  "2024-02-29T23:59:59Z"))
+    assert [r["timestamp"] for r in recs] == [1709251199000 + 250 * i for i in range(50)]
+    t0 = time.monotonic()
+    recs = records_from_dump(dump("temperature", "-n", "200", "--rate", "400/s"))
+    assert time.monotonic() - t0 >= 0.45               # paced: 200 events at 400/s
+    assert [r["timestamp"] for r in recs] == [START_MS + (i * 10) // 4 for i in range(200)]
+    print("clock: ok")
+
+
+def test_interrupt(broker):
+    """SIGINT stops an unbounded run; what was produced is flushed and counted."""
+    import re
+    import signal
+    bs = broker.bootstrap
+    p = subprocess.Popen([EDDY, "gen", "temperature", "--rate", "2000/s", "-b", bs,
+                          "--topic-prefix", "sigint"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    try:
+        wait_until("records before SIGINT",
+                   lambda: len(read_all(bs, "sigint.public.sensor_readings")) >= 200, 60)
+    finally:
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=tmout(60))
+    assert p.returncode == 0, err
+    n = int(re.search(rb"done: (\d+) events", err).group(1))
+    recs = read_all(bs, "sigint.public.sensor_readings")
+    assert len(recs) == n and n >= 200, (len(recs), n)
+    assert sorted(json.loads(m.key())["id"] for m in recs) == list(range(1, n + 1))
+    print("interrupt: ok")
+
+
 def test_undelivered():
     """Nothing listens on the bootstrap port: exit 1, naming the undelivered records."""
     import socket
@@ -461,10 +499,12 @@ def check_avro(bs, url, records):
 def main():
     test_determinism()
     test_dump_invariants()
+    test_clock()
     test_undelivered()
     broker = start_broker()
     try:
         test_broker(broker)
+        test_interrupt(broker)
         with tempfile.TemporaryDirectory(prefix="eddy-gen-") as tmp:
             test_eddy_reads(broker, tmp)
     finally:
