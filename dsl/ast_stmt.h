@@ -139,6 +139,7 @@ typedef struct {
   eddy_plan_group_t *group;           /* group by, window, aggregate, emit: the grouping;
                                          over, dedupe, changes: the re-keying (or NULL) */
   eddy_plan_keyed_t *keyed;           /* over (and its aggregate), dedupe, changes */
+  struct eddy_plan_join_s *join;      /* join (dsl/plan_join.h) */
 } eddy_ast_op_t;
 
 /* `<input> | op | op …` */

@@ -24,11 +24,15 @@ typedef struct {
   const eddy_prov_t **prov;     /* layout->cnt lists; NULL: computed */
   eddy_plan_group_t *group;     /* after group by (and window): waiting for aggregate */
   eddy_plan_group_t *aggregated;/* right after aggregate: emit may follow */
+  uint8_t table;                /* EDDY_ROW_STREAM, EDDY_ROW_TABLE, EDDY_ROW_JOINED_TABLE */
+  bool raw_key;                 /* the key is still the consumed message key */
   eddy_plan_keyed_t *over;      /* after over: waiting for aggregate */
   bool by_key;                  /* records are partitioned by their key (a source's message
                                    key, an aggregate's group): keyed operators need no
                                    repartition */
 } eddy_rowtype_t;
+
+enum { EDDY_ROW_STREAM, EDDY_ROW_TABLE, EDDY_ROW_JOINED_TABLE };
 
 typedef struct {
   const char *name;
@@ -80,6 +84,22 @@ void eddy__check_pipeline_end(eddy_checker_t *ck, const eddy_rowtype_t *row,
                               const eddy_ast_op_t *last);
 /** The definition named \p n, marked used; unknown names fail with a suggestion. */
 int32_t eddy__check_lookup(eddy_checker_t *ck, const eddy_ast_name_t *n);
+
+/** `join` (check_join.c); \p row as for eddy__check_op_in. */
+void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row,
+                      int32_t input_def);
+/** An operator other than join on a table's rows (check_join.c): fails unless allowed. */
+void eddy__check_table_op(eddy_checker_t *ck, const eddy_ast_op_t *op, const eddy_rowtype_t *row,
+                          const char *op_name);
+
+/** @returns true for to kafka, to stdout, to postgres. */
+static inline bool eddy__is_sink_op(eddy_op_kind_t k) {
+  return k == EDDY_OP_TO_KAFKA || k == EDDY_OP_TO_STDOUT || k == EDDY_OP_TO_POSTGRES;
+}
+
+/** The repartition row of a re-keyed input: @jk = \p key, @f<i> = field i of \p in, @rowtime. */
+eddy_plan_group_t *eddy__join_part(eddy_dsl_t *c, const eddy_expr_t *key, eddy_type_t key_type,
+                                   const eddy_fields_t *in, bool table, bool raw_key);
 
 /** Check the whole program (check_stmt.c). */
 void eddy__check_program(eddy_dsl_t *c, eddy_ast_program_t *prog);

@@ -311,6 +311,8 @@ static const char *op_name(eddy_op_kind_t kind) {
 void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row,
                        int32_t input_def) {
   op->in = row->layout;
+  if (row->table != EDDY_ROW_STREAM && op->kind != EDDY_OP_JOIN)
+    eddy__check_table_op(ck, op, row, op_name(op->kind));
   if (row->group != NULL && op->kind != EDDY_OP_WINDOW && op->kind != EDDY_OP_AGGREGATE)
     fail(ck, op->off, op->len,
          "'%s' cannot follow 'group by': a grouped stream needs 'aggregate ...'%s",
@@ -359,6 +361,9 @@ void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *ro
   case EDDY_OP_EMIT:
     eddy__check_grouping(ck, op, row);
     break;
+  case EDDY_OP_JOIN:
+    eddy__check_join(ck, op, row, input_def);
+    break;
   case EDDY_OP_OVER:
   case EDDY_OP_DEDUPE:
   case EDDY_OP_CHANGES:
@@ -369,5 +374,8 @@ void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *ro
   }
   if (op->kind == EDDY_OP_EMIT)
     row->aggregated = NULL;
+  if (op->kind != EDDY_OP_WHERE && op->kind != EDDY_OP_SELECT && op->kind != EDDY_OP_FLATTEN &&
+      op->kind != EDDY_OP_CHECK && op->kind != EDDY_OP_JOIN && !eddy__is_sink_op(op->kind))
+    row->raw_key = false;   /* the key may no longer be the consumed message key */
   op->out = row->layout;
 }

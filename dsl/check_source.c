@@ -137,8 +137,12 @@ void eddy__check_source(eddy_checker_t *ck, uint32_t def_idx, eddy_ast_source_t 
     p->field = i;
     def->row.prov[i] = p;
   }
+  def->row.raw_key = src->key == NULL;
+  def->row.table = src->kind == EDDY_SOURCE_STREAM ? EDDY_ROW_STREAM : EDDY_ROW_TABLE;
   if (src->key != NULL)
     check_key(ck, src, &def->row);
+  if (src->key != NULL && src->key->kind == EDDY_X_KEY)
+    def->row.raw_key = true;   /* `key key`: the message key as it is */
   if (src->event_time != NULL)
     check_event_time(ck, src, &def->row);
 }

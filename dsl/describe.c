@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsl/dsl.h"
+#include "dsl/plan_join.h"
 #include "eddy/error.h"
 #include "operators/aggregate.h"
 
@@ -70,6 +71,8 @@ static int describe_group_by(const eddy_plan_node_t *n, eddy_buf_t *out) {
   const eddy_plan_group_t *g = n->u.repartition.group;
   if (g->rekey)
     return eddy__describe_keyed(n, out);
+  if (strcmp(g->part->items[0].name, "@jk") == 0)
+    return eddy__describe_rekey(n, out);
   int rc = eddy_buf_puts(out, "group by ");
   for (uint32_t i = 0; rc == 0 && i < g->key_cnt; i++) {
     const eddy_expr_t *e = g->exprs[i];
@@ -114,7 +117,8 @@ static int describe_store(const eddy_plan_t *plan, uint32_t i, eddy_buf_t *out) 
                            eddy__describe_store_kind(s->kind));
   if (rc == 0 && s->retention > 0)
     rc = put_duration(out, ", retention ", s->retention);
-  return rc == 0 ? eddy_buf_printf(out, ", changelog %s)", s->changelog) : rc;
+  return rc == 0 ? eddy_buf_printf(out, ", changelog %s%s)", s->changelog,
+                                   s->source_topic != NULL ? " (the source topic)" : "") : rc;
 }
 
 static int describe_stores_of(const eddy_plan_t *plan, const eddy_plan_node_t *n, eddy_buf_t *out) {
@@ -143,6 +147,7 @@ static int describe_op(const eddy_plan_node_t *n, eddy_buf_t *out) {
   case EDDY_NODE_SINK_POSTGRES: return describe_sink_postgres(n, out);
   case EDDY_NODE_REPARTITION: return describe_group_by(n, out);
   case EDDY_NODE_AGGREGATE: return describe_aggregate(n, out);
+  case EDDY_NODE_TABLE: case EDDY_NODE_JOIN: return eddy__describe_join(n, out);
   case EDDY_NODE_OVER:
   case EDDY_NODE_DEDUPE:
   case EDDY_NODE_CHANGES: return eddy__describe_keyed(n, out);
@@ -170,7 +175,9 @@ static int describe_source(const eddy_plan_source_t *s, eddy_buf_t *out) {
     rc = rc == 0 ? eddy_buf_puts(out, "], internal, written by ") : rc;
   if (s->internal && rc == 0)
     rc = eddy_buf_printf(out, "%s)\n    key: %s", s->repartition->name,
-                         s->key != NULL ? "@key" : "the group key");
+                         s->key != NULL ? "@key"
+                         : strcmp(s->decode.layout->items[0].name, "@jk") == 0 ? "the join key"
+                                                                               : "the group key");
   else
     rc = rc == 0 ? eddy_buf_printf(out, "], format: %s, on error: %s)\n",
                                    eddy_format_name(s->decode.format),
@@ -210,6 +217,8 @@ static int describe_node(const eddy_plan_t *plan, const eddy_plan_node_t *n, edd
     rc = rc == 0 ? describe_op(n, out) : rc;
     if (rc == 0 && n->kind == EDDY_NODE_AGGREGATE)
       rc = describe_stores_of(plan, n, out);
+    if (rc == 0 && n->kind == EDDY_NODE_TABLE)
+      rc = describe_store(plan, n->u.table.store, out);
     if (rc == 0 && (n->kind == EDDY_NODE_OVER || n->kind == EDDY_NODE_DEDUPE ||
                     n->kind == EDDY_NODE_CHANGES))
       rc = describe_store(plan, n->u.keyed.store, out);

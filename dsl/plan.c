@@ -19,32 +19,9 @@
 #include <string.h>
 
 #include "dsl/check.h"
+#include "dsl/plan_int.h"
+#include "dsl/plan_join.h"
 #include "eddy/error.h"
-
-typedef struct {
-  uint32_t *ids;
-  uint32_t cnt, cap;
-} idlist_t;
-
-typedef struct {
-  eddy_plan_node_t *node;
-  idlist_t next;
-  bool live;
-  int32_t source;                 /* index into the program's sources, or -1 */
-  const eddy_ast_source_t *ast_source;
-  eddy_plan_source_t *internal;   /* an internal source: its prepared plan source */
-  int32_t link;                   /* REPARTITION: the internal source reading its topic */
-} tmp_node_t;
-
-typedef struct {
-  eddy_dsl_t *c;
-  const eddy_ast_program_t *prog;
-  tmp_node_t *nodes;
-  uint32_t node_cnt, node_cap;
-  idlist_t *frontier;             /* per definition */
-  uint32_t (*counts)[EDDY_OP__COUNT];   /* per definition: operators named so far */
-  uint32_t *rekeys;               /* per definition: re-keyings named so far */
-} planner_t;
 
 static void push_id(eddy_dsl_t *c, idlist_t *l, uint32_t id) {
   for (uint32_t i = 0; i < l->cnt; i++)
@@ -76,6 +53,7 @@ static const char *op_word(eddy_op_kind_t kind) {
   case EDDY_OP_TO_STDOUT: return "to-stdout";
   case EDDY_OP_GROUP_BY: return "group-by";
   case EDDY_OP_AGGREGATE: return "aggregate";
+  case EDDY_OP_JOIN: return "join";
   case EDDY_OP_OVER: return "over";
   case EDDY_OP_DEDUPE: return "dedupe";
   case EDDY_OP_CHANGES: return "changes";
@@ -157,6 +135,8 @@ static void plan_source(planner_t *pl, const eddy_ast_stmt_t *st, uint32_t index
   pl->nodes[id].source = (int32_t)index;
   pl->nodes[id].ast_source = &st->source;
   pl->nodes[id].node->out = st->source.layout;
+  if (st->source.kind != EDDY_SOURCE_STREAM)
+    id = eddy__plan_table(pl, st, id);
   push_id(pl->c, &pl->frontier[st->def], id);
 }
 
@@ -267,6 +247,10 @@ static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
       plan_rekey(pl, &cur, op, prefix, prefix_name);
     uint32_t n = ++pl->counts[prefix][op->kind];
     const char *name = eddy__dsl_printf(pl->c, "%s.%s-%u", prefix_name, op_word(op->kind), n);
+    if (op->kind == EDDY_OP_JOIN) {
+      cur = eddy__plan_join(pl, op, name, &cur);
+      continue;
+    }
     uint32_t id = new_node(pl, node_kind(op->kind), name, op->off, op->len);
     fill_node(pl, pl->nodes[id].node, op);
     for (uint32_t i = 0; i < cur.cnt; i++)
@@ -425,6 +409,7 @@ static void plan_stores(planner_t *pl, eddy_plan_t *plan) {
       add_store(pl, plan, n, "distinct-store");
     }
   }
+  eddy__plan_table_stores(pl, plan);
 }
 
 eddy_plan_t *eddy__plan_build(eddy_dsl_t *c, const eddy_ast_program_t *prog) {
@@ -448,6 +433,19 @@ eddy_plan_t *eddy__plan_build(eddy_dsl_t *c, const eddy_ast_program_t *prog) {
   split_subtopologies(&pl, plan);
   plan_stores(&pl, plan);
   return plan;
+}
+
+/* ---- for the table and join planner (plan_join.c) ---- */
+
+void eddy__plan_push_id(eddy_dsl_t *c, idlist_t *l, uint32_t id) { push_id(c, l, id); }
+
+uint32_t eddy__plan_new_node(planner_t *pl, eddy_node_kind_t kind, const char *name, uint32_t off,
+                             uint32_t len) {
+  return new_node(pl, kind, name, off, len);
+}
+
+uint32_t eddy__plan_internal_source(planner_t *pl, uint32_t rep_id) {
+  return plan_internal_source(pl, rep_id);
 }
 
 int eddy_plan_internal_topic(char *buf, size_t cap, const char *app_id, const char *suffix) {

@@ -74,6 +74,8 @@ typedef enum {
   EDDY_NODE_REPARTITION,  /* group by: write to the repartition topic (end of a subtopology) */
   EDDY_NODE__STATEFUL,    /* kinds after this one hold state (aggregate, join, over, ...) */
   EDDY_NODE_AGGREGATE,    /* window + aggregate + emit over the rows of a repartition topic */
+  EDDY_NODE_TABLE,        /* materialise a table: latest message per key (dsl/plan_join.h) */
+  EDDY_NODE_JOIN,         /* a join (dsl/plan_join.h) */
   EDDY_NODE_OVER,         /* over <key> rows|range … | aggregate: eddy_plan_keyed_t */
   EDDY_NODE_DEDUPE,       /* dedupe by <id> within <d>: eddy_plan_keyed_t */
   EDDY_NODE_CHANGES,      /* changes of <expr>: eddy_plan_keyed_t */
@@ -135,6 +137,10 @@ typedef struct {
   bool emit_final;          /* emit final, else emit changes */
   bool has_distinct;        /* a count_distinct needs the distinct store */
   uint32_t state;           /* checker only: what may come next */
+  /* joins re-key through the same repartition writer (dsl/plan_join.h) */
+  bool table;               /* a table's rows: a delete becomes a tombstone */
+  bool raw_key;             /* the key is the string's own bytes (a table keyed by the
+                               message key), not its codec encoding */
 } eddy_plan_group_t;
 
 /*
@@ -178,9 +184,11 @@ typedef struct {
   int64_t window_size;      /* window stores */
   uint32_t node;            /* the owning node */
   uint32_t subtopology;
+  const char *source_topic; /* a table's store restored from its source topic, else NULL */
 } eddy_plan_store_t;
 
 typedef struct eddy_plan_node_s eddy_plan_node_t;
+struct eddy_plan_join_s;
 
 typedef struct {
   const char *topic;
@@ -239,6 +247,14 @@ struct eddy_plan_node_s {
       uint32_t store;           /* index in eddy_plan_t.stores */
       uint32_t distinct_store;  /* UINT32_MAX: none (no count_distinct) */
     } aggregate;
+    struct {
+      uint32_t source;          /* the plan source whose messages it stores (decodes values) */
+      uint32_t store;           /* index in eddy_plan_t.stores */
+      bool source_changelog;    /* the source topic is the store's changelog */
+      bool debezium;            /* an op "d" record deletes */
+      const char *table;        /* the DSL name */
+    } table;
+    const struct eddy_plan_join_s *join;
     struct {
       const eddy_plan_keyed_t *spec;
       uint32_t store;           /* index in eddy_plan_t.stores */

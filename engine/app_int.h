@@ -81,6 +81,14 @@ void eddy__retry_clear(eddy_stream_thread_t *t);
 int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err);
 /** The thread body (pthread start routine). */
 void *eddy__thread_main(void *arg);
+/** @returns true when \p plan has a join (engine/batch_order.c). */
+bool eddy__plan_has_joins(const eddy_plan_t *plan);
+/**
+ * Reorder a consumed batch for a joining topology: per partition in offset
+ * order, across partitions by smallest record timestamp first.
+ * @returns 0 or EDDY_ENOMEM (the batch is then left as it was).
+ */
+int eddy__batch_order(rd_kafka_message_t **msgs, size_t n);
 /** Free what eddy__thread_init made. */
 void eddy__thread_free(eddy_stream_thread_t *t);
 

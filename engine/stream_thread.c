@@ -405,6 +405,8 @@ static int process_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka_
   if (n < 0)
     return eddy_kafka_error(err, rd_kafka_last_error(), "consuming");
   int rc = 0;
+  if (n > 1 && eddy__plan_has_joins(t->app->plan))
+    (void)eddy__batch_order(msgs, (size_t)n);   /* out of memory: the batch keeps its order */
   eddy_exec_batch_begin(t->exec);
   for (ssize_t i = 0; i < n; i++) {
     if (rc == 0)

@@ -106,43 +106,89 @@ static int ensure_repartition(eddy_app_t *app, rd_kafka_t *rk, const char *topic
   return rc;
 }
 
-static bool writes_internal(const eddy_plan_t *plan, uint32_t s) {
+static bool has_join(const eddy_plan_t *plan, uint32_t s) {
   for (uint32_t i = 0; i < plan->node_cnt; i++)
-    if (plan->nodes[i]->kind == EDDY_NODE_REPARTITION && plan->nodes[i]->subtopology == s)
+    if (plan->nodes[i]->kind == EDDY_NODE_JOIN && plan->nodes[i]->subtopology == s)
       return true;
-  return eddy_plan_subtopology_stateful(plan, s);
+  return false;
 }
 
-/* Partitions per subtopology; repartition topics are made as their writers come up. */
+/* A join's subtopology reads partition p of every topic in task p: they must agree. */
+static int copartition(eddy_app_t *app, rd_kafka_t *rk, uint32_t s, eddy_error_t **err) {
+  const eddy_plan_t *plan = app->plan;
+  const eddy_plan_node_t *join = NULL;
+  for (uint32_t i = 0; i < plan->node_cnt && join == NULL; i++)
+    if (plan->nodes[i]->kind == EDDY_NODE_JOIN && plan->nodes[i]->subtopology == s)
+      join = plan->nodes[i];
+  const eddy_subtopology_t *sub = &plan->subtopologies[s];
+  const char *first = NULL;
+  int first_cnt = 0;
+  for (uint32_t i = 0; join != NULL && i < sub->source_cnt; i++) {
+    const eddy_plan_source_t *src = &plan->sources[sub->sources[i]];
+    for (uint32_t t = 0; !src->internal && t < src->topic_cnt; t++) {
+      int n = 0;
+      int rc = source_partitions(app, rk, src->topics[t], &n, err);
+      if (rc != 0)
+        return rc;
+      if (first != NULL && n != first_cnt)
+        return eddy_error_set(err, EDDY_ECONFIG, "%s joins co-partitioned topics with different "
+                              "partition counts: '%s' has %d, '%s' has %d (give them the same "
+                              "count)", join->name, first, first_cnt, src->topics[t], n);
+      first = first != NULL ? first : src->topics[t];
+      first_cnt = first_cnt != 0 ? first_cnt : n;
+    }
+  }
+  return 0;
+}
+
+/*
+ * Partitions per subtopology (memoised in parts[], 0: not yet known): the
+ * most of its topics, where a repartition topic has as many as its reading
+ * subtopology needs -- so the repartition topics feeding one join and the
+ * source topics read with them all get the same count (co-partitioning).
+ */
 static int size_subtopology(eddy_app_t *app, rd_kafka_t *rk, uint32_t s, int *parts,
-                            int *internal, eddy_error_t **err) {
+                            int depth, eddy_error_t **err) {
   const eddy_plan_t *plan = app->plan;
   const eddy_subtopology_t *sub = &plan->subtopologies[s];
-  if (!writes_internal(plan, s))
+  if (parts[s] != 0)
     return 0;
+  if (depth > (int)plan->subtopology_cnt)
+    return eddy_error_set(err, EDDY_ESTATE, "sub-topology %u reads its own output", s);
+  int most = 0, external = 0;
   for (uint32_t i = 0; i < sub->source_cnt; i++) {
     const eddy_plan_source_t *src = &plan->sources[sub->sources[i]];
     for (uint32_t t = 0; t < src->topic_cnt; t++) {
-      int n = src->internal ? internal[sub->sources[i]] : 0;
-      int rc = src->internal ? 0 : source_partitions(app, rk, src->topics[t], &n, err);
+      int n = 0;
+      int rc = src->internal
+                   ? size_subtopology(app, rk, src->repartition->subtopology, parts, depth + 1, err)
+                   : source_partitions(app, rk, src->topics[t], &n, err);
       if (rc != 0)
         return rc;
-      if (n == 0)
-        return eddy_error_set(err, EDDY_ESTATE, "%s is read before it is written", src->name);
-      parts[s] = n > parts[s] ? n : parts[s];
+      n = src->internal ? parts[src->repartition->subtopology] : n;
+      most = n > most ? n : most;
+      external = !src->internal && n > external ? n : external;
     }
   }
+  /* a join reading a source topic directly: the repartition topics must match it */
+  parts[s] = has_join(plan, s) && external > 0 ? external : most;
+  return copartition(app, rk, s, err);
+}
+
+/* Every repartition topic, with as many partitions as its reader needs. */
+static int ensure_repartitions(eddy_app_t *app, rd_kafka_t *rk, int *parts, eddy_error_t **err) {
+  const eddy_plan_t *plan = app->plan;
   for (uint32_t i = 0; i < plan->node_cnt; i++) {
     const eddy_plan_node_t *n = plan->nodes[i];
-    if (n->kind != EDDY_NODE_REPARTITION || n->subtopology != s)
+    if (n->kind != EDDY_NODE_REPARTITION)
       continue;
+    const eddy_plan_source_t *in = &plan->sources[n->u.repartition.source];
+    int rc = size_subtopology(app, rk, in->subtopology, parts, 0, err);
     char topic[512];
-    eddy_plan_internal_topic(topic, sizeof(topic), app->app_id,
-                             plan->sources[n->u.repartition.source].name);
-    int rc = ensure_repartition(app, rk, topic, parts[s], err);
+    eddy_plan_internal_topic(topic, sizeof(topic), app->app_id, in->name);
+    rc = rc == 0 ? ensure_repartition(app, rk, topic, parts[in->subtopology], err) : rc;
     if (rc != 0)
       return rc;
-    internal[n->u.repartition.source] = parts[s];
   }
   return 0;
 }
@@ -152,6 +198,8 @@ static int ensure_changelogs(eddy_app_t *app, rd_kafka_t *rk, const int *parts,
   for (uint32_t i = 0; i < app->plan->store_cnt; i++) {
     const eddy_plan_store_t *ps = &app->plan->stores[i];
     char topic[512];
+    if (ps->source_topic != NULL)
+      continue;   /* a table restored from its source topic */
     if (eddy_changelog_topic_name(topic, sizeof(topic), app->app_id, ps->name) != 0)
       return eddy_error_set(err, EDDY_ERANGE, "%s: changelog topic name too long", ps->name);
     eddy_changelog_topic_t spec = {
@@ -172,16 +220,12 @@ int eddy__app_topics(eddy_app_t *app, eddy_error_t **err) {
     return 0;
   rd_kafka_t *rk = app->threads[0].producer;
   int *parts = eddy_calloc(plan->subtopology_cnt + 1, sizeof(int));
-  int *internal = eddy_calloc(plan->source_cnt + 1, sizeof(int));
-  int rc = parts && internal ? 0 : EDDY_ENOMEM;
-  bool grouped = false;
-  for (uint32_t i = 0; i < plan->node_cnt; i++)
-    grouped |= plan->nodes[i]->kind == EDDY_NODE_REPARTITION;
-  for (uint32_t s = 0; rc == 0 && grouped && s < plan->subtopology_cnt; s++)
-    rc = size_subtopology(app, rk, s, parts, internal, err);
+  int rc = parts != NULL ? ensure_repartitions(app, rk, parts, err) : EDDY_ENOMEM;
+  for (uint32_t s = 0; rc == 0 && s < plan->subtopology_cnt; s++)
+    if (eddy_plan_subtopology_stateful(plan, s))
+      rc = size_subtopology(app, rk, s, parts, 0, err);
   if (rc == 0)
     rc = ensure_changelogs(app, rk, parts, err);
   eddy_free(parts);
-  eddy_free(internal);
   return rc;
 }

@@ -173,7 +173,10 @@ int eddy_exec_process(eddy_exec_t *x, const rd_kafka_message_t *msg, eddy_error_
   atomic_fetch_add_explicit(&x->env.counters->records_in, 1, memory_order_relaxed);
   if (rc == EDDY_ENOENT) {
     atomic_fetch_add_explicit(&x->env.counters->tombstones, 1, memory_order_relaxed);
-    return 0;
+    if (!eddy__source_feeds_table(s))
+      return 0;
+    row.tombstone = true;   /* a table's tombstone deletes its key */
+    return process_in_task(x, s, &row, err);
   }
   if (rc == 0)
     rc = source_row(x, s, &row, &why);
@@ -228,6 +231,8 @@ int eddy__exec_push(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row
   case EDDY_NODE_SINK_STDOUT: return eddy__sink_stdout(x, node, row, err);
   case EDDY_NODE_REPARTITION: return eddy__op_repartition(x, node, row, err);
   case EDDY_NODE_AGGREGATE: return eddy__op_aggregate(x, node, row, err);
+  case EDDY_NODE_TABLE: return eddy__op_table(x, node, row, err);
+  case EDDY_NODE_JOIN: return eddy__op_join(x, node, row, err);
   case EDDY_NODE_OVER:
   case EDDY_NODE_DEDUPE:
   case EDDY_NODE_CHANGES: return eddy__op_keyed(x, node, row, err);

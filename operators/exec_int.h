@@ -37,6 +37,10 @@ struct eddy_task_s {
   int64_t stream_time;              /* largest event time seen (INT64_MIN: none) */
   int64_t deadline;                 /* stream time at which an aggregate has windows to close */
   int64_t idle_wall, idle_base;     /* wall time of the last record, stream time then */
+  struct eddy_join_s **joins;       /* the subtopology's join nodes, in plan order */
+  uint32_t join_cnt;
+  int64_t *applied;                 /* per store: a source-changelog table's last applied
+                                       source offset (EDDY_OFFSET_NONE: none) */
   bool checkpoint_stale;            /* committed offsets moved since the file was written */
   int64_t checkpoint_us;            /* when it was written (monotonic) */
 };
@@ -49,6 +53,8 @@ typedef struct {
   eddy_task_t **tasks;              /* by partition */
   uint32_t task_cap;
   const eddy_plan_source_t *source; /* the first source: its error policy for emitted rows */
+  uint32_t join_cnt;
+  const eddy_plan_node_t **joins;   /* join nodes */
 } eddy__sub_state_t;
 
 struct eddy_exec_s {
@@ -119,6 +125,24 @@ int eddy__agg_emit(void *opaque, const eddy_row_t *row, eddy_error_t **err);
 int eddy__agg_late(void *opaque, const eddy_row_t *row, uint32_t missed, uint32_t windows,
                    int64_t stream_time, eddy_error_t **err);
 
+/* tables and joins (operators/join_exec.c) */
+int eddy__op_table(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                   eddy_error_t **err);
+int eddy__op_join(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                  eddy_error_t **err);
+/** Index the plan's join nodes per subtopology (x->agg_slot holds a join's index). */
+int eddy__join_index_plan(eddy_exec_t *x, eddy_error_t **err);
+void eddy__join_sub_free(eddy__sub_state_t *ss);
+/** Start and free a task's join instances, over its restored stores. */
+int eddy__join_task_start(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+void eddy__join_task_free(eddy_task_t *t);
+/** Commit step 1 for the task's table stores: flush them (to their changelogs). */
+int eddy__join_task_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+/** A table's REPARTITION node: the row re-keyed, a Debezium delete as a tombstone. */
+int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                      eddy_error_t **err);
+/** @returns true when \p s feeds a TABLE node directly (its tombstones delete). */
+bool eddy__source_feeds_table(const eddy_plan_source_t *s);
 /* keyed operators: over, dedupe, changes (operators/exec_keyed.c) */
 int eddy__op_keyed(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
                    eddy_error_t **err);

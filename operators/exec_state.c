@@ -33,6 +33,9 @@ static int record_failed(eddy_exec_t *x, const eddy_plan_node_t *n, int rc, eddy
 
 static int group_key(eddy_exec_t *x, const eddy_plan_group_t *g, const eddy_value_t *vals) {
   eddy_buf_clear(&x->key_buf);
+  if (g->raw_key)   /* a join with a table keyed by the message key: its bytes as they are */
+    return vals[0].kind == EDDY_T_STRING ? eddy_buf_append(&x->key_buf, vals[0].u.s, vals[0].len)
+                                         : EDDY_EINVAL;
   for (uint32_t i = g->key_first; i < g->key_first + g->key_cnt; i++) {
     eddy_value_t v = vals[i];
     int rc = eddy_codec_normalize(&v, &g->part->items[i].type);
@@ -47,6 +50,8 @@ static int group_key(eddy_exec_t *x, const eddy_plan_group_t *g, const eddy_valu
 int eddy__op_repartition(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
                          eddy_error_t **err) {
   const eddy_plan_group_t *g = n->u.repartition.group;
+  if (g->table)
+    return eddy__table_rekey(x, n, row, err);
   uint32_t cnt = n->out->cnt;
   eddy_value_t *vals = eddy_arena_alloc(x->arena, cnt * sizeof(eddy_value_t));
   if (vals == NULL)
@@ -174,6 +179,9 @@ static int each_task(eddy_exec_t *x, task_fn fn, eddy_error_t **err) {
 }
 
 static int flush_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
+  int rc0 = eddy__join_task_flush(x, t, err);
+  if (rc0 != 0)
+    return rc0;
   int64_t next = INT64_MAX;
   int krc = eddy__task_keyed_flush(x, t, err);
   if (krc != 0)
@@ -228,10 +236,12 @@ int eddy__task_checkpoint(eddy_exec_t *x, eddy_task_t *t, bool now, eddy_error_t
 static int commit_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
   bool moved = false;
   for (uint32_t i = 0; i < t->store_cnt; i++) {
-    int rc = eddy_changelog_check(t->changelogs[i], err);
+    eddy_changelog_t *cl = t->changelogs[i];   /* NULL: a table restored from its source */
+    int rc = cl != NULL ? eddy_changelog_check(cl, err) : 0;
     int64_t before = eddy_store_committed_offset(t->stores[i]);
     if (rc == 0)
-      rc = eddy_store_commit(t->stores[i], eddy_changelog_acked_offset(t->changelogs[i]), err);
+      rc = eddy_store_commit(t->stores[i], cl != NULL ? eddy_changelog_acked_offset(cl)
+                                                      : t->applied[i], err);
     if (rc != 0)
       return rc;
     moved |= eddy_store_committed_offset(t->stores[i]) != before;

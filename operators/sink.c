@@ -42,8 +42,9 @@ int eddy__sink_kafka(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t
   eddy_buf_clear(&x->value_buf);
   int has_key = eddy_encode_key(&key, &x->key_buf) == 0;
   eddy_error_t *why = NULL;
-  int rc = s->format == EDDY_FMT_AVRO ? eddy__avro_encode(x, n, row, &x->value_buf, &why)
-                                      : eddy_encode_json(row, &x->value_buf);
+  int rc = row->tombstone ? 0   /* a deleted table row: a tombstone */
+           : s->format == EDDY_FMT_AVRO ? eddy__avro_encode(x, n, row, &x->value_buf, &why)
+                                        : eddy_encode_json(row, &x->value_buf);
   if (rc == EDDY_EINVAL && why != NULL) {
     /* a value its Avro column cannot hold (a decimal beyond the precision): this row fails */
     rc = eddy__exec_fail(x, n, rc, eddy_error_msg(why), err);
@@ -57,7 +58,8 @@ int eddy__sink_kafka(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t
     return rc;
   }
   rc = eddy__produce(x, s->topic, has_key ? x->key_buf.p : NULL, has_key ? x->key_buf.len : 0,
-                     x->value_buf.p, x->value_buf.len, row->ts / EDDY_MSEC, NULL, &why);
+                     row->tombstone ? NULL : x->value_buf.p, x->value_buf.len,
+                     row->ts / EDDY_MSEC, NULL, &why);
   if (rc != 0) {
     /* e.g. a record larger than the broker accepts: this record fails, others go on */
     rc = eddy__exec_fail(x, n, rc, eddy_error_msg(why), err);
@@ -70,7 +72,8 @@ int eddy__sink_kafka(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t
 
 int eddy__sink_stdout(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
                       eddy_error_t **err) {
-  int rc = eddy_encode_json(row, &x->stdout_buf);
+  int rc = row->tombstone ? eddy_buf_puts(&x->stdout_buf, "null")
+                          : eddy_encode_json(row, &x->stdout_buf);
   if (rc == 0)
     rc = eddy_buf_putc(&x->stdout_buf, '\n');
   if (rc != 0)

@@ -3,6 +3,8 @@
 
 int eddy__op_where(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
                    eddy_error_t **err) {
+  if (row->tombstone)
+    return eddy__exec_forward(x, n, row, err);   /* a deleted table row stays deleted */
   eddy_eval_ctx_t ctx = eddy__exec_ctx(x, row);
   eddy_error_t *why = NULL;
   int rc = eddy_expr_test(n->u.where.cond, &ctx, &why);

@@ -35,7 +35,7 @@ static int index_plan(eddy_exec_t *x, eddy_error_t **err) {
       if (plan->nodes[i]->kind == EDDY_NODE_AGGREGATE && plan->nodes[i]->subtopology == s)
         ss->aggs[na++] = plan->nodes[i];
   }
-  return 0;
+  return eddy__join_index_plan(x, err);
 }
 
 int eddy__exec_state_new(eddy_exec_t *x, eddy_error_t **err) {
@@ -65,6 +65,7 @@ static void task_free(eddy_task_t *t) {
     return;
   for (uint32_t i = 0; t->aggs != NULL && i < t->agg_cnt; i++)
     eddy_agg_destroy(t->aggs[i]);
+  eddy__join_task_free(t);
   eddy__task_keyed_free(t);
   for (uint32_t i = 0; i < t->store_cnt; i++) {
     if (t->stores != NULL)
@@ -118,6 +119,7 @@ void eddy__exec_state_destroy(eddy_exec_t *x) {
   for (uint32_t s = 0; x->subs != NULL && s < x->plan->subtopology_cnt; s++) {
     eddy_free((void *)x->subs[s].stores);
     eddy_free((void *)x->subs[s].aggs);
+    eddy__join_sub_free(&x->subs[s]);
   }
   eddy_free(x->node_topics);
   eddy_free(x->agg_slot);
@@ -145,9 +147,12 @@ static int open_store(eddy_exec_t *x, eddy_task_t *t, uint32_t i, const eddy_pla
   char topic[512];
   if (eddy_changelog_topic_name(topic, sizeof(topic), x->env.app_id, ps->name) != 0)
     return eddy_error_set(err, EDDY_ERANGE, "%s: changelog topic name too long", ps->name);
+  if (ps->source_topic != NULL)
+    snprintf(topic, sizeof(topic), "%s", ps->source_topic);   /* restored from its source */
   if ((t->changelog_topics[i] = eddy_strdup(topic)) == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  int rc = eddy_changelog_new(&t->changelogs[i], x->env.producer, topic, t->partition, err);
+  int rc = ps->source_topic != NULL
+               ? 0 : eddy_changelog_new(&t->changelogs[i], x->env.producer, topic, t->partition, err);
   if (rc != 0)
     return rc;
   eddy_store_conf_t c;
@@ -159,7 +164,7 @@ static int open_store(eddy_exec_t *x, eddy_task_t *t, uint32_t i, const eddy_pla
   c.task = t->id;
   c.retention = ps->retention;
   c.window_size = ps->window_size;
-  c.changelog = eddy_changelog_send;
+  c.changelog = ps->source_topic != NULL ? NULL : eddy_changelog_send;
   c.changelog_opaque = t->changelogs[i];
   return eddy_store_open(&t->stores[i], x->env.state, &c, err);
 }
@@ -197,7 +202,11 @@ int eddy_exec_task_open(eddy_exec_t *x, uint32_t sub, int32_t partition, eddy_er
   t->stores = eddy_calloc(ss->store_cnt, sizeof(*t->stores));
   t->changelogs = eddy_calloc(ss->store_cnt, sizeof(*t->changelogs));
   t->changelog_topics = eddy_calloc(ss->store_cnt, sizeof(char *));
-  if (t->stores == NULL || t->changelogs == NULL || t->changelog_topics == NULL)
+  t->applied = eddy_calloc(ss->store_cnt, sizeof(int64_t));
+  for (uint32_t i = 0; t->applied != NULL && i < ss->store_cnt; i++)
+    t->applied[i] = EDDY_OFFSET_NONE;
+  if (t->stores == NULL || t->changelogs == NULL || t->changelog_topics == NULL ||
+      t->applied == NULL)
     rc = eddy_error_set(err, EDDY_ENOMEM, "out of memory");
   for (uint32_t i = 0; rc == 0 && i < ss->store_cnt; i++)
     rc = open_store(x, t, i, &x->plan->stores[ss->stores[i]], err);
@@ -277,7 +286,9 @@ static int start_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
     if (st > t->stream_time)
       t->stream_time = st;
   }
-  int rc = eddy__task_keyed_start(x, t, err);
+  int rc = eddy__join_task_start(x, t, err);
+  if (rc == 0)
+    rc = eddy__task_keyed_start(x, t, err);
   if (rc != 0)
     return rc;
   t->deadline = INT64_MIN;   /* let the first record or punctuation settle it */

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "schema-registry/sr_int.h"
 #include "schema-registry/sr_schema_int.h"
@@ -25,7 +26,27 @@ struct eddy_sr_client_s {
   eddy__sr_map_t ids;       /* subject "\n" canonical -> id (as intptr_t) */
   long requests;
   const eddy_logger_t *logger;
+  /* the last time the registry could not be reached: fail fast for a while */
+  int64_t quiet_until_ms;
+  int quiet_code;
+  char quiet_why[256];
 };
+
+/*
+ * After the registry could not be reached, requests fail at once (still
+ * retriable) for this long instead of waiting for the network again. The
+ * engine asks once per held partition and retry round: without this, a
+ * registry that swallows packets would cost every held partition the full
+ * connect timeout in each round, long enough to push a stream thread past
+ * max.poll.interval.ms.
+ */
+#define QUIET_MS 500
+
+static int64_t clock_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int eddy_sr_client_new(eddy_sr_client_t **out, const eddy_sr_client_conf_t *conf,
                        eddy_error_t **err) {
@@ -89,10 +110,23 @@ static int http_error(int status, const eddy_buf_t *body, const char *what, eddy
 static int call(eddy_sr_client_t *c, const char *method, const char *path, const char *body,
                 eddy_buf_t *resp, const char *what, eddy_error_t **err) {
   int status = 0;
+  if (clock_ms() < c->quiet_until_ms)
+    return eddy_error_set_ex(err, c->quiet_code, "registry", true, "%s", c->quiet_why);
   c->requests++;
-  int rc = eddy__sr_conn_request(c->conn, method, path, body, &status, resp, err);
-  if (rc != 0)
+  eddy_error_t *why = NULL;
+  int rc = eddy__sr_conn_request(c->conn, method, path, body, &status, resp, &why);
+  if (rc != 0) {
+    if (why != NULL && why->retriable && (rc == EDDY_EIO || rc == EDDY_ETIMEOUT)) {
+      c->quiet_until_ms = clock_ms() + QUIET_MS;
+      c->quiet_code = rc;
+      snprintf(c->quiet_why, sizeof(c->quiet_why), "%s", why->msg);
+    }
+    if (err != NULL && *err == NULL)
+      *err = why;
+    else
+      eddy_error_destroy(why);
     return rc;
+  }
   if (status != 200)
     return http_error(status, resp, what, err);
   return eddy_buf_cstr(resp) ? 0 : eddy_error_set(err, EDDY_ENOMEM, "out of memory");

@@ -7,7 +7,10 @@
  * Requests are plain blocking HTTP/1.1 over one keep-alive connection; the
  * client tries each base URL in turn. It does not retry by itself: errors
  * say whether a retry can help (eddy_error_t.retriable), so the caller can
- * back off and try again without dropping data.
+ * back off and try again without dropping data. After the registry could
+ * not be reached, further requests fail at once, with the same retriable
+ * error, for 500 ms (callers with many records waiting do not each pay the
+ * connect timeout); cached answers are served as usual.
  */
 #ifndef EDDY_SR_CLIENT_H
 #define EDDY_SR_CLIENT_H

@@ -7,6 +7,7 @@
 #ifndef EDDY_ROW_H
 #define EDDY_ROW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "eddy/value.h"
@@ -22,6 +23,9 @@ typedef struct eddy_row_s {
    * raw bytes, headers): for the dead-letter topic and `headers["x"]`.
    * Borrowed for the batch; NULL for rows made outside a consumer. */
   const struct rd_kafka_message_s *origin;
+  /* A table's changelog: the row for `key` was deleted (vals are all null). Sinks
+   * write a tombstone; `where` lets it through. */
+  bool tombstone;
 } eddy_row_t;
 
 #endif

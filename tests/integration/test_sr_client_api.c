@@ -110,6 +110,14 @@ EDDY_TEST(client_errors_say_whether_to_retry) {
   ASSERT_EQ(EDDY_EIO, eddy_sr_client_schema(e.client, 2, &s, &err));
   ASSERT_TRUE(err->retriable);
   eddy_error_destroy(err);
+  err = NULL;
+  /* right after that, other ids fail at once (no request), with the same reason */
+  long sent = eddy_sr_client_requests(e.client);
+  ASSERT_EQ(EDDY_EIO, eddy_sr_client_schema(e.client, 3, &s, &err));
+  ASSERT_TRUE(err->retriable);
+  ASSERT_TRUE(strstr(eddy_error_msg(err), "unreachable (GET /schemas/ids/2)") != NULL);
+  ASSERT_EQ(sent, eddy_sr_client_requests(e.client));
+  eddy_error_destroy(err);
   eddy_sr_client_destroy(e.client);
   eddy_broker_stop(e.broker);
   EDDY_ASSERT_NO_LEAKS();

@@ -1,0 +1,364 @@
+/*
+ * Joins on the embedded cluster: a stream-table enrichment (order items
+ * with their product's category, as the revenue topology needs) and a
+ * table-table outer join, each with a stop and restart mid-stream and with
+ * the state directory deleted; the outputs are compared with the joins
+ * computed here. At-least-once: an output may repeat, but never differ.
+ * And the start-up check of co-partitioned partition counts.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eddy_test.h"
+#include "kafka_test.h"
+
+static uint64_t rng;
+static uint64_t rnd(uint64_t n) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng % n;
+}
+
+enum { PRODUCTS = 40, ITEMS = 300 };
+
+static char state_dir_setting[600];
+
+static eddy_app_t *start(eddy_topology_t *topo, eddy_broker_t *b) {
+  const char *settings[] = {state_dir_setting, NULL};
+  return tk_start_app(topo, b, 2, settings);
+}
+
+/* A Debezium change event of a product (op c/u/d) or of an order item. */
+static void product_event(rd_kafka_t *p, int id, const char *op, const char *category) {
+  char key[64], value[512];
+  snprintf(key, sizeof(key), "{\"product_id\":%d}", id);
+  if (strcmp(op, "d") == 0)
+    snprintf(value, sizeof(value), "{\"before\":{\"product_id\":%d,\"name\":\"p%d\",\"category\":"
+             "null},\"after\":null,\"op\":\"d\",\"ts_ms\":1}", id, id);
+  else
+    snprintf(value, sizeof(value), "{\"before\":null,\"after\":{\"product_id\":%d,\"name\":"
+             "\"p%d\",\"category\":\"%s\"},\"op\":\"%s\",\"ts_ms\":1}", id, id, category, op);
+  tk_produce(p, "products", -1, key, value, strlen(value));
+  if (strcmp(op, "d") == 0)
+    tk_produce(p, "products", -1, key, NULL, 0);   /* Debezium's tombstone after a delete */
+}
+
+static void stock_event(rd_kafka_t *p, int id, int qty) {
+  char key[64], value[512];
+  snprintf(key, sizeof(key), "{\"product_id\":%d}", id);
+  if (qty < 0)
+    snprintf(value, sizeof(value), "{\"before\":{\"product_id\":%d,\"qty\":0},\"after\":null,"
+             "\"op\":\"d\",\"ts_ms\":1}", id);
+  else
+    snprintf(value, sizeof(value), "{\"before\":null,\"after\":{\"product_id\":%d,\"qty\":%d},"
+             "\"op\":\"u\",\"ts_ms\":1}", id, qty);
+  tk_produce(p, "stock", -1, key, value, strlen(value));
+}
+
+static void item_event(rd_kafka_t *p, int id, int product) {
+  char key[64], value[512];
+  snprintf(key, sizeof(key), "{\"id\":%d}", id);
+  snprintf(value, sizeof(value), "{\"before\":null,\"after\":{\"id\":%d,\"product_id\":%d,"
+           "\"quantity\":%d},\"op\":\"c\",\"ts_ms\":1}", id, product, 1 + id % 3);
+  tk_produce(p, "items", -1, key, value, strlen(value));
+}
+
+/* ---- stream-table ------------------------------------------------------------ */
+
+static const char *enrich_topology =
+    "app itest_join\n"
+    "table products from \"products\" format debezium-json\n"
+    "  schema (product_id int, name string, category string) key after.product_id\n"
+    "stream items from \"items\" format debezium-json\n"
+    "  schema (id int, product_id int, quantity int)\n"
+    "items | left join products on after.product_id\n"
+    "  | select id = items.after.id, product_id = items.after.product_id,\n"
+    "           category = products.after.category\n"
+    "  | to kafka \"enriched\" key id\n";
+
+static char category[PRODUCTS + 6][32];   /* the table as the test knows it; "" = none */
+static char expected[2 * ITEMS][32];       /* per item: its category, "" = null */
+
+static void expect_items(int from, int to, uint64_t seed, rd_kafka_t *p) {
+  rng = seed;
+  for (int id = from; id < to; id++) {
+    int product = 1 + (int)rnd(PRODUCTS + 5);   /* 41..45 never exist */
+    snprintf(expected[id], sizeof(expected[id]), "%s", category[product]);
+    item_event(p, id, product);
+  }
+}
+
+static void check_enriched(const char *bs) {
+  tk_msg_t *msgs;
+  int n = tk_consume_all(bs, "enriched", 2 * ITEMS, 20000, &msgs);
+  static bool seen[2 * ITEMS];
+  memset(seen, 0, sizeof(seen));
+  for (int i = 0; i < n; i++) {
+    cJSON *o = cJSON_Parse(msgs[i].value);
+    ASSERT_TRUE(o != NULL);
+    int id = cJSON_GetObjectItem(o, "id")->valueint;
+    ASSERT_TRUE(id >= 0 && id < 2 * ITEMS);
+    const cJSON *c = cJSON_GetObjectItem(o, "category");
+    const char *got = cJSON_IsString(c) ? c->valuestring : "";
+    if (strcmp(got, expected[id]) != 0)
+      eddy_test_fail(__FILE__, __LINE__, "item %d: category '%s', expected '%s'", id, got,
+                     expected[id]);
+    seen[id] = true;
+    cJSON_Delete(o);
+  }
+  for (int id = 0; id < 2 * ITEMS; id++)
+    if (!seen[id])
+      eddy_test_fail(__FILE__, __LINE__, "item %d has no output", id);
+  tk_msgs_free(msgs, n);
+}
+
+static void run_enrichment(bool wipe_state) {
+  const char *topics[] = {"products", "items", NULL};
+  eddy_broker_t *b = tk_broker(topics, 4);
+  const char *bs = eddy_broker_bootstrap(b);
+  char *dir = eddy_test_tmpdir("join");
+  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
+  eddy_topology_t *topo = tk_compile(enrich_topology);
+  memset(category, 0, sizeof(category));
+
+  /* the catalogue, with deletes; then the first items */
+  rd_kafka_t *p = tk_producer(bs);
+  for (int id = 1; id <= PRODUCTS; id++) {
+    snprintf(category[id], sizeof(category[id]), "cat%d", id % 5);
+    product_event(p, id, "c", category[id]);
+  }
+  for (int id = 35; id <= PRODUCTS; id++) {
+    product_event(p, id, "d", NULL);
+    category[id][0] = '\0';
+  }
+  tk_producer_close(p);
+  long long consumed = 2 * PRODUCTS + 2 * 6 + 6;   /* events twice, tombstones once */
+  eddy_app_t *app = start(topo, b);
+  tk_wait_consumed(app, consumed, 60000);
+  p = tk_producer(bs);
+  expect_items(0, ITEMS, wipe_state ? 0x1234 : 0x4321, p);
+  tk_producer_close(p);
+  tk_wait_consumed(app, consumed + 2 * ITEMS, 60000);
+  tk_stop(app);
+
+  if (wipe_state) {
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ASSERT_OK(system(cmd));
+  }
+  /* restarted: the table comes back from its changelog; then updates and more items */
+  app = start(topo, b);
+  p = tk_producer(bs);
+  for (int id = 1; id <= 10; id++) {
+    snprintf(category[id], sizeof(category[id]), "new%d", id);
+    product_event(p, id, "u", category[id]);
+  }
+  snprintf(category[35], sizeof(category[35]), "back");
+  product_event(p, 35, "c", category[35]);
+  tk_producer_close(p);
+  tk_wait_consumed(app, 2 * 11, 60000);
+  p = tk_producer(bs);
+  expect_items(ITEMS, 2 * ITEMS, wipe_state ? 0x777 : 0x999, p);
+  tk_producer_close(p);
+  tk_wait_consumed(app, 2 * 11 + 2 * ITEMS, 60000);
+  tk_stop(app);
+
+  check_enriched(bs);
+  eddy_topology_destroy(topo);
+  char cmd[700];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  ASSERT_OK(system(cmd));
+  free(dir);
+  eddy_broker_stop(b);
+}
+
+EDDY_TEST(stream_table_enrichment_survives_a_restart) {
+  run_enrichment(false);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(stream_table_enrichment_survives_a_lost_state_directory) {
+  run_enrichment(true);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+/* ---- table-table ------------------------------------------------------------- */
+
+static const char *stock_topology =
+    "app itest_tt\n"
+    "table products from \"products\" format debezium-json\n"
+    "  schema (product_id int, name string, category string) key after.product_id\n"
+    "table stock from \"stock\" format debezium-json\n"
+    "  schema (product_id int, qty int) key after.product_id\n"
+    "products | outer join stock on key\n"
+    "  | select id = key, category = products.after.category, qty = stock.after.qty\n"
+    "  | to kafka \"product_stock\" key id\n";
+
+static int qty[PRODUCTS + 1];   /* -1: none */
+static bool ever[PRODUCTS + 1];
+
+/* Random changes of both tables; *consumed grows by what the app will read. */
+static void table_changes(rd_kafka_t *p, int n, long long *consumed) {
+  for (int i = 0; i < n; i++) {
+    int id = 1 + (int)rnd(PRODUCTS);
+    int dice = (int)rnd(10);
+    if (dice < 4) {
+      snprintf(category[id], sizeof(category[id]), "c%d", (int)rnd(100));
+      product_event(p, id, "u", category[id]);
+      *consumed += 2;
+    } else if (dice < 5) {
+      product_event(p, id, "d", NULL);
+      category[id][0] = '\0';
+      *consumed += 3;
+    } else if (dice < 9) {
+      qty[id] = (int)rnd(50);
+      stock_event(p, id, qty[id]);
+      *consumed += 2;
+    } else {
+      qty[id] = -1;
+      stock_event(p, id, -1);
+      *consumed += 2;
+    }
+    ever[id] |= category[id][0] != '\0' || qty[id] >= 0;
+  }
+}
+
+static void check_stock(const char *bs) {
+  tk_msg_t *msgs;
+  int n = tk_consume_all(bs, "product_stock", 100000, 3000, &msgs);
+  static int last[PRODUCTS + 1];
+  for (int id = 0; id <= PRODUCTS; id++)
+    last[id] = -1;
+  for (int i = 0; i < n; i++) {
+    ASSERT_TRUE(msgs[i].key != NULL);
+    int id = atoi(msgs[i].key);
+    ASSERT_TRUE(id >= 1 && id <= PRODUCTS);
+    last[id] = i;   /* one key, one partition: the last message is the latest */
+  }
+  for (int id = 1; id <= PRODUCTS; id++) {
+    bool exists = category[id][0] != '\0' || qty[id] >= 0;
+    if (!ever[id]) {
+      ASSERT_EQ(-1, last[id]);
+      continue;
+    }
+    ASSERT_TRUE(last[id] >= 0);
+    const tk_msg_t *m = &msgs[last[id]];
+    if (!exists) {
+      if (m->value != NULL)
+        eddy_test_fail(__FILE__, __LINE__, "product %d: %s, expected a tombstone", id, m->value);
+      continue;
+    }
+    ASSERT_TRUE(m->value != NULL);
+    cJSON *o = cJSON_Parse(m->value);
+    const cJSON *c = cJSON_GetObjectItem(o, "category"), *q = cJSON_GetObjectItem(o, "qty");
+    const char *got = cJSON_IsString(c) ? c->valuestring : "";
+    int got_qty = cJSON_IsNumber(q) ? q->valueint : -1;
+    if (strcmp(got, category[id]) != 0 || got_qty != qty[id])
+      eddy_test_fail(__FILE__, __LINE__, "product %d: %s, expected category '%s' qty %d", id,
+                     m->value, category[id], qty[id]);
+    cJSON_Delete(o);
+  }
+  tk_msgs_free(msgs, n);
+}
+
+static void run_table_table(bool wipe_state) {
+  const char *topics[] = {"products", "stock", NULL};
+  eddy_broker_t *b = tk_broker(topics, 4);
+  const char *bs = eddy_broker_bootstrap(b);
+  char *dir = eddy_test_tmpdir("join_tt");
+  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
+  eddy_topology_t *topo = tk_compile(stock_topology);
+  memset(category, 0, sizeof(category));
+  memset(ever, 0, sizeof(ever));
+  for (int id = 0; id <= PRODUCTS; id++)
+    qty[id] = -1;
+  rng = wipe_state ? 0xabc : 0xcba;
+
+  long long consumed = 0;
+  rd_kafka_t *p = tk_producer(bs);
+  table_changes(p, 400, &consumed);
+  tk_producer_close(p);
+  eddy_app_t *app = start(topo, b);
+  tk_wait_consumed(app, consumed, 60000);
+  tk_stop(app);
+  if (wipe_state) {
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ASSERT_OK(system(cmd));
+  }
+  consumed = 0;
+  p = tk_producer(bs);
+  table_changes(p, 400, &consumed);
+  tk_producer_close(p);
+  app = start(topo, b);
+  tk_wait_consumed(app, consumed, 60000);
+  tk_stop(app);
+
+  check_stock(bs);
+  eddy_topology_destroy(topo);
+  char cmd[700];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  ASSERT_OK(system(cmd));
+  free(dir);
+  eddy_broker_stop(b);
+}
+
+EDDY_TEST(table_table_outer_join_survives_a_restart) {
+  run_table_table(false);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(table_table_outer_join_survives_a_lost_state_directory) {
+  run_table_table(true);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+/* ---- co-partitioning ---------------------------------------------------------- */
+
+static int create_topic(void *opaque, const char *topic, int partitions, eddy_error_t **err) {
+  return eddy_broker_create_topic(opaque, topic, partitions, err);
+}
+
+/* Start \p text on \p b; @returns the start-up error's message (static copy) or "". */
+static const char *start_error(eddy_broker_t *b, const char *text) {
+  static char msg[512];
+  eddy_topology_t *topo = tk_compile(text);
+  eddy_config_t conf;
+  eddy_config_init(&conf);
+  eddy_error_t *err = NULL;
+  ASSERT_OK(eddy_config_set(&conf, "bootstrap.servers", eddy_broker_bootstrap(b), &err));
+  eddy_app_t *app = NULL;
+  static eddy_logger_t log = {.fn = eddy_log_stderr, .level = EDDY_LOG_ERROR};
+  ASSERT_OK(eddy_app_new(&app, eddy_topology_plan(topo), &conf, &log, &err));
+  eddy_app_set_topic_creator(app, create_topic, b);
+  int rc = eddy_app_start(app, &err);
+  snprintf(msg, sizeof(msg), "%s", rc != 0 ? eddy_error_msg(err) : "");
+  eddy_error_destroy(err);
+  if (rc == 0) {
+    eddy_app_request_stop(app);
+    ASSERT_OK(eddy_app_join(app, NULL));
+  }
+  eddy_app_destroy(app);
+  eddy_config_free(&conf);
+  eddy_topology_destroy(topo);
+  return msg;
+}
+
+EDDY_TEST(copartitioned_topics_with_different_partition_counts_fail_at_start) {
+  const char *topics[] = {"visits", NULL};
+  eddy_broker_t *b = tk_broker(topics, 4);
+  eddy_error_t *err = NULL;
+  ASSERT_OK(eddy_broker_create_topic(b, "countries", 2, &err));
+  const char *msg = start_error(b,
+      "app itest_copart\n"
+      "stream visits from \"visits\" format json schema (country string, page string)\n"
+      "table countries from \"countries\" format json schema (code string, name string) key key\n"
+      "visits | join countries on key | to stdout\n");
+  ASSERT_STR_EQ("visits.join-1 joins co-partitioned topics with different partition counts: "
+                "'visits' has 4, 'countries' has 2 (give them the same count)", msg);
+  eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
+}
