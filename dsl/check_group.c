@@ -203,7 +203,7 @@ static void check_one_aggregate(eddy_checker_t *ck, grouping_t *gr, const eddy_r
     agg->arg2 = arg_slot(ck, gr, e->u.call.args[1]);
     agg->arg2_type = types[1];
   }
-  gr->g.has_distinct |= agg->fn == EDDY_AGG_COUNT_DISTINCT;
+  gr->g.has_distinct |= agg->fn == EDDY_AGG_COUNT_DISTINCT || agg->fn == EDDY_AGG_TOP;
 }
 
 static eddy_fields_t *fields(eddy_checker_t *ck, eddy_field_t *items, uint32_t cnt) {

@@ -145,8 +145,9 @@ static void over_aggregate(eddy_checker_t *ck, eddy_plan_keyed_t *k, const eddy_
   char why[WHY_SIZE] = "";
   if (eddy_agg_lookup(e->u.call.name, e->u.call.argc, &agg->fn, why, sizeof(why)) != 0)
     fail_at(ck, e->off, e->len, why);
-  if (agg->fn == EDDY_AGG_COUNT_DISTINCT)
-    fail_at(ck, e->off, e->len, "count_distinct is not available after 'over'");
+  if (agg->fn == EDDY_AGG_COUNT_DISTINCT || agg->fn == EDDY_AGG_TOP)
+    fail_at(ck, e->off, e->len, agg->fn == EDDY_AGG_TOP ? "top is not available after 'over'"
+                                                        : "count_distinct is not available after 'over'");
   eddy_type_t types[2];
   for (uint32_t i = 0; i < e->u.call.argc; i++) {
     eddy_expr_t *a = e->u.call.args[i];

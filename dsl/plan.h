@@ -109,6 +109,7 @@ typedef enum {
   EDDY_AGG_COUNT_DISTINCT,  /* exact */
   EDDY_AGG_ARGMAX,          /* argmax(x, by): x of the record with the largest by */
   EDDY_AGG_ARGMIN,
+  EDDY_AGG_TOP,             /* top(x, w): the x with the largest sum of w (w >= 0) */
 } eddy_agg_fn_t;
 
 typedef struct {
@@ -135,7 +136,7 @@ typedef struct {
   eddy_plan_agg_t *aggs;
   uint32_t agg_cnt;
   bool emit_final;          /* emit final, else emit changes */
-  bool has_distinct;        /* a count_distinct needs the distinct store */
+  bool has_distinct;        /* count_distinct and top need the distinct store */
   uint32_t state;           /* checker only: what may come next */
   /* joins re-key through the same repartition writer (dsl/plan_join.h) */
   bool table;               /* a table's rows: a delete becomes a tombstone */

@@ -11,6 +11,7 @@ uint32_t eddy__acc_slots(eddy_agg_fn_t fn) {
   case EDDY_AGG_LAST:
   case EDDY_AGG_ARGMAX:
   case EDDY_AGG_ARGMIN:
+  case EDDY_AGG_TOP:
     return 2;
   case EDDY_AGG_STDDEV:
     return 3;
@@ -123,6 +124,15 @@ static void arg_update(eddy_value_t *s, const eddy_value_t *x, const eddy_value_
   }
 }
 
+int eddy__acc_top_add(const eddy__acc_t *a, eddy_value_t *total, const eddy_value_t *w,
+                      eddy_error_t **err) {
+  eddy_value_t zero = eddy_int(0);
+  if (eddy_value_cmp(w, &zero) < 0)
+    return eddy_error_set(err, EDDY_ERANGE, "top(...) of '%s': the weight may not be negative",
+                          a->spec->name);
+  return add(a, total, w, false, err);
+}
+
 int eddy__acc_update(const eddy__acc_t *a, eddy_value_t *state, const eddy_value_t *x,
                      const eddy_value_t *by, int64_t ts, bool is_new, eddy_error_t **err) {
   eddy_value_t *s = state + a->slot;
@@ -155,6 +165,7 @@ int eddy__acc_update(const eddy__acc_t *a, eddy_value_t *state, const eddy_value
   case EDDY_AGG_LAST: timed_update(s, x, ts, fn == EDDY_AGG_LAST); return 0;
   case EDDY_AGG_ARGMAX:
   case EDDY_AGG_ARGMIN: arg_update(s, x, by, fn == EDDY_AGG_ARGMAX); return 0;
+  case EDDY_AGG_TOP: arg_update(s, x, by, true); return 0;  /* by: x's total weight so far */
   default: return 0;
   }
 }
@@ -192,6 +203,7 @@ int eddy__acc_result(const eddy__acc_t *a, const eddy_value_t *state, eddy_value
   case EDDY_AGG_LAST:
   case EDDY_AGG_ARGMAX:
   case EDDY_AGG_ARGMIN:
+  case EDDY_AGG_TOP:
     *out = s[1];
     return 0;
   default:

@@ -32,6 +32,7 @@ static const struct {
     {"stddev", EDDY_AGG_STDDEV, 1},   {"first", EDDY_AGG_FIRST, 1},
     {"last", EDDY_AGG_LAST, 1},       {"count_distinct", EDDY_AGG_COUNT_DISTINCT, 1},
     {"argmax", EDDY_AGG_ARGMAX, 2},   {"argmin", EDDY_AGG_ARGMIN, 2},
+    {"top", EDDY_AGG_TOP, 2},
 };
 #define TABLE_CNT (sizeof(table) / sizeof(table[0]))
 
@@ -56,6 +57,8 @@ static const char *synopsis(const char *name) {
     return "argmax(x, by)";
   if (strcmp(name, "argmin") == 0)
     return "argmin(x, by)";
+  if (strcmp(name, "top") == 0)
+    return "top(x, weight)";
   return NULL;
 }
 
@@ -73,7 +76,7 @@ int eddy_agg_lookup(const char *name, uint32_t argc, eddy_agg_fn_t *fn, char *wh
   }
   if (!known) {
     snprintf(why, why_size, "'%s' is not an aggregate function (count, sum, avg, min, max, "
-             "stddev, first, last, count_distinct, argmax, argmin)", name);
+             "stddev, first, last, count_distinct, argmax, argmin, top)", name);
     return EDDY_ENOENT;
   }
   const char *syn = synopsis(name);
@@ -152,6 +155,11 @@ int eddy_agg_type(eddy_agg_fn_t fn, const eddy_type_t *args, uint32_t argc, eddy
   case EDDY_AGG_LAST:
   case EDDY_AGG_ARGMAX:
   case EDDY_AGG_ARGMIN:
+    *out = args[0];
+    return 0;
+  case EDDY_AGG_TOP:
+    if (!is_number(&args[1]))
+      return type_error(why, why_size, fn, "a number as its weight", &args[1]);
     *out = args[0];
     return 0;
   }

@@ -39,7 +39,7 @@ struct eddy_agg_s {
   uint32_t slot_cnt;
   eddy_value_t *state;       /* the row being updated */
   eddy_value_t *emit_state;  /* the row being emitted (a flush may emit during an update) */
-  eddy_buf_t kbuf, vbuf, dbuf;
+  eddy_buf_t kbuf, vbuf, dbuf, tbuf;
   int64_t saved_time, saved_emitted;  /* the position in the store */
   int64_t emitted_to;
   int64_t deadline;
@@ -163,6 +163,7 @@ void eddy_agg_destroy(eddy_agg_t *agg) {
   eddy_buf_free(&agg->kbuf);
   eddy_buf_free(&agg->vbuf);
   eddy_buf_free(&agg->dbuf);
+  eddy_buf_free(&agg->tbuf);
   eddy_free(agg);
 }
 
@@ -249,23 +250,65 @@ static int load_state(eddy_agg_t *agg, eddy_slice_t key, int64_t start, eddy_err
   return rc != 0 ? rc : decode_values(agg, v, agg->state, agg->slot_cnt, err);
 }
 
-/* count_distinct: is \p x new in this (group, window)? Remembers it if so. */
-static int distinct_new(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key, int64_t start,
-                        const eddy_value_t *x, bool *is_new, eddy_error_t **err) {
+/* The distinct store's key of (group, window, function, x) in agg->dbuf. */
+static int distinct_key(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key,
+                        const eddy_value_t *x, eddy_error_t **err) {
   eddy_buf_clear(&agg->dbuf);
   uint8_t idx[2] = {(uint8_t)(a->index >> 8), (uint8_t)a->index};
   if (eddy_buf_append(&agg->dbuf, key.p, key.len) != 0 ||
       eddy_buf_append(&agg->dbuf, idx, 2) != 0 || eddy_codec_put(&agg->dbuf, x) != 0)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  eddy_slice_t dk = eddy_slice(agg->dbuf.p, agg->dbuf.len), v;
-  bool w = agg->g->windowed;
-  int rc = w ? eddy_window_get(agg->distinct, dk, start, &v, err)
-             : eddy_store_get(agg->distinct, dk, &v, err);
+  return 0;
+}
+
+static int distinct_get(eddy_agg_t *agg, int64_t start, eddy_slice_t *v, eddy_error_t **err) {
+  eddy_slice_t dk = eddy_slice(agg->dbuf.p, agg->dbuf.len);
+  return agg->g->windowed ? eddy_window_get(agg->distinct, dk, start, v, err)
+                          : eddy_store_get(agg->distinct, dk, v, err);
+}
+
+static int distinct_put(eddy_agg_t *agg, int64_t start, eddy_slice_t v, eddy_error_t **err) {
+  eddy_slice_t dk = eddy_slice(agg->dbuf.p, agg->dbuf.len);
+  return agg->g->windowed ? eddy_window_put(agg->distinct, dk, start, v, err)
+                          : eddy_store_put(agg->distinct, dk, v, err);
+}
+
+/* count_distinct: is \p x new in this (group, window)? Remembers it if so. */
+static int distinct_new(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key, int64_t start,
+                        const eddy_value_t *x, bool *is_new, eddy_error_t **err) {
+  eddy_slice_t v;
+  int rc = distinct_key(agg, a, key, x, err);
+  if (rc == 0)
+    rc = distinct_get(agg, start, &v, err);
   *is_new = rc == EDDY_ENOENT;
   if (!*is_new)
     return rc;
-  return w ? eddy_window_put(agg->distinct, dk, start, eddy_slice("", 0), err)
-           : eddy_store_put(agg->distinct, dk, eddy_slice("", 0), err);
+  return distinct_put(agg, start, eddy_slice("", 0), err);
+}
+
+/* top(x, w): x's total weight in this (group, window) after adding \p w. */
+static int top_total(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key, int64_t start,
+                     const eddy_value_t *x, const eddy_value_t *w, eddy_value_t *total,
+                     eddy_error_t **err) {
+  eddy_slice_t v;
+  *total = eddy_null();
+  int rc = distinct_key(agg, a, key, x, err);
+  if (rc == 0)
+    rc = distinct_get(agg, start, &v, err);
+  if (rc == 0) {
+    const uint8_t *p = v.p;
+    if (eddy_codec_get(&p, v.p + v.len, total) != 0)
+      return eddy_error_set(err, EDDY_ESTORE, "%s: a corrupt top(...) total in the store",
+                            agg->node->name);
+  } else if (rc != EDDY_ENOENT) {
+    return rc;
+  }
+  rc = eddy__acc_top_add(a, total, w, err);
+  eddy_buf_t *tb = &agg->tbuf;
+  eddy_buf_clear(tb);
+  if (rc == 0 && eddy_codec_put(tb, total) != 0)
+    rc = eddy_error_set(err, EDDY_ENOMEM, "out of memory");
+  return rc != 0 ? rc : distinct_put(agg, start, eddy_slice(tb->p, tb->len), err);
 }
 
 static int fold(eddy_agg_t *agg, eddy_slice_t key, int64_t start, const eddy_row_t *row,
@@ -276,16 +319,20 @@ static int fold(eddy_agg_t *agg, eddy_slice_t key, int64_t start, const eddy_row
     const eddy__acc_t *a = &agg->accs[i];
     eddy_value_t x = a->spec->arg >= 0 ? row->vals[a->spec->arg] : eddy_null();
     eddy_value_t by = a->spec->arg2 >= 0 ? row->vals[a->spec->arg2] : eddy_null();
+    eddy_value_t total = eddy_null();
     bool is_new = false;
     int rc = eddy_codec_normalize(&x, &a->spec->arg_type);
     if (rc == 0 && a->spec->fn == EDDY_AGG_COUNT_DISTINCT && !eddy_is_null(&x))
       rc = distinct_new(agg, a, key, start, &x, &is_new, err);
+    else if (rc == 0 && a->spec->fn == EDDY_AGG_TOP && !eddy_is_null(&x) && !eddy_is_null(&by))
+      rc = top_total(agg, a, key, start, &x, &by, &total, err);
     else if (rc != 0)
       rc = eddy_error_set(err, rc, "%s: %s's argument does not fit its type", agg->node->name,
                           a->spec->name);
     if (rc == 0)
-      rc = eddy__acc_update(a, agg->state, &x, a->spec->arg2 >= 0 ? &by : NULL, row->ts, is_new,
-                            err);
+      rc = eddy__acc_update(a, agg->state, &x,
+                            a->spec->fn == EDDY_AGG_TOP ? &total : a->spec->arg2 >= 0 ? &by : NULL,
+                            row->ts, is_new, err);
     if (rc != 0)
       return rc;
   }

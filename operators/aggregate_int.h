@@ -12,6 +12,11 @@
  *   then per function   COUNT*: n          SUM: sum         AVG: n, sum
  *                       MIN/MAX: value     STDDEV: n, mean, m2 (doubles)
  *                       FIRST/LAST: time, value    ARGMAX/ARGMIN: by, value
+ *                       TOP: the best x's total weight, the best x
+ *
+ * count_distinct and top also keep one entry per (group, window, function,
+ * x) in the distinct store: count_distinct an empty value, top x's total
+ * weight.
  *
  * A NULL slot means "nothing yet". AVG of int and decimal keeps an exact
  * decimal sum; STDDEV uses Welford's update.
@@ -33,6 +38,12 @@ void eddy__acc_init(const eddy__acc_t *a, eddy_value_t *state);
  */
 int eddy__acc_update(const eddy__acc_t *a, eddy_value_t *state, const eddy_value_t *x,
                      const eddy_value_t *by, int64_t ts, bool is_new, eddy_error_t **err);
+/**
+ * top(x, w): add \p w to \p total, x's weight so far (NULL: none yet).
+ * @returns 0, EDDY_ERANGE for a negative weight or EDDY_EOVERFLOW.
+ */
+int eddy__acc_top_add(const eddy__acc_t *a, eddy_value_t *total, const eddy_value_t *w,
+                      eddy_error_t **err);
 /** The result value of \p a from \p state. @returns 0 or an error. */
 int eddy__acc_result(const eddy__acc_t *a, const eddy_value_t *state, eddy_value_t *out,
                      eddy_error_t **err);

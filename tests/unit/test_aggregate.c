@@ -22,7 +22,7 @@ static const char *const names[NAMES] = {"ant", "bee", "cat", "dog", "eel", "fox
   "s | group by k " window "\n"                                                           \
   "  | aggregate n = count(), nv = count(v), total = sum(v), mean = avg(v), lo = min(v),\n" \
   "      hi = max(v), sd = stddev(v), first_name = first(name), last_name = last(name),\n" \
-  "      names = count_distinct(name), top = argmax(name, v)\n"                            \
+  "      names = count_distinct(name), top = argmax(name, v), heavy = top(name, abs(v))\n" \
   "  " emit " | to stdout\n"
 
 /* ---- the input --------------------------------------------------------------- */
@@ -72,6 +72,8 @@ typedef struct {
   unsigned names;           /* bit set */
   int64_t top_v;
   int top;                  /* -1 none */
+  int64_t weight[NAMES];    /* top(name, abs(v)): sum of |v| per name, in cents */
+  bool weighed[NAMES];
   bool dirty;
   int finals;
 } ref_t;
@@ -111,6 +113,8 @@ static void ref_fold(ref_t *r, const rec_t *x) {
       r->lo = x->cents;
     if (r->nv == 1 || x->cents > r->hi)
       r->hi = x->cents;
+    r->weight[x->name] += x->cents < 0 ? -x->cents : x->cents;
+    r->weighed[x->name] = true;
     if (r->top < 0 || x->cents > r->top_v || (x->cents == r->top_v && x->name < r->top)) {
       r->top_v = x->cents;
       r->top = x->name;
@@ -249,6 +253,11 @@ static void compare(const out_t *o, const ref_t *r) {
   expect_name(col(row, "first_name"), r->first);
   expect_name(col(row, "last_name"), r->last);
   expect_name(col(row, "top"), r->top);
+  int heavy = -1;   /* the largest total weight; ties to the smaller name (names are sorted) */
+  for (int i = 0; i < NAMES; i++)
+    if (r->weighed[i] && (heavy < 0 || r->weight[i] > r->weight[heavy]))
+      heavy = i;
+  expect_name(col(row, "heavy"), heavy);
   int distinct = 0;
   for (int i = 0; i < NAMES; i++)
     distinct += (r->names >> i) & 1;
@@ -411,8 +420,10 @@ static void feed(harness_t *h, const rec_t *x, int64_t stream_time, eddy_arena_t
   const eddy_fields_t *part = h->node->in;
   eddy_value_t *vals = eddy_arena_calloc(arena, part->cnt, sizeof(eddy_value_t));
   int32_t slot_v = h->g->aggs[1].arg, slot_name = h->g->aggs[7].arg;
+  int32_t slot_w = h->g->aggs[11].arg2;   /* heavy = top(name, abs(v)): abs(v) */
   vals[0] = eddy_int(x->key);
   vals[slot_v] = x->null_v ? eddy_null() : eddy_decimal(x->cents, 2);
+  vals[slot_w] = x->null_v ? eddy_null() : eddy_decimal(x->cents < 0 ? -x->cents : x->cents, 2);
   vals[slot_name] = eddy_string(names[x->name], strlen(names[x->name]));
   vals[part->cnt - 1] = eddy_timestamp(x->ts);
   eddy_row_t row = {.layout = part, .vals = vals, .key = vals[0], .ts = x->ts};
