@@ -56,8 +56,6 @@ static const eddy_def_t *right_def(eddy_checker_t *ck, eddy_ast_op_t *op, int32_
   if (def->row.table == EDDY_ROW_JOINED_TABLE || !def->is_source)
     fail(ck, n->off, n->len, "'%s' is the result of a table-table join; join the declared "
          "tables instead%s", n->name, "");
-  if (def->source->kind == EDDY_SOURCE_GLOBAL_TABLE)
-    fail(ck, n->off, n->len, "global tables are not supported yet ('%s')%s", n->name, "");
   if (op->u.join.within != 0)
     fail(ck, op->off, op->len, "'within' is for joining two streams; '%s' is a table, whose "
          "join has no window%s", n->name, "");
@@ -137,6 +135,14 @@ void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row
   j->raw = rd->row.raw_key;
   j->left_in = row->layout;
   j->right_in = rd->row.layout;
+  const eddy_def_t *ld = &ck->defs[input_def];
+  bool left_global = ld->is_source && ld->source->kind == EDDY_SOURCE_GLOBAL_TABLE;
+  bool right_global = rd->source->kind == EDDY_SOURCE_GLOBAL_TABLE;
+  if (row->table == EDDY_ROW_TABLE && (left_global || right_global))
+    fail(ck, left_global ? op->off : op->target.off, left_global ? op->len : op->target.len,
+         "global table '%s' can only be joined to a stream, on the right "
+         "('<stream> | join %s on <expr>')", left_global ? j->left_name : j->right_name,
+         left_global ? j->left_name : j->right_name);
   if (row->table == EDDY_ROW_TABLE) {
     check_table_table(ck, op, j, row, rd);
   } else {
@@ -146,7 +152,8 @@ void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row
     check_on(ck, op, j, row, rd);
     j->shape = EDDY_JOIN_STREAM_TABLE;
     j->key_type = rd->row.key;
-    j->rekey_left = !(j->raw && j->on->kind == EDDY_X_KEY && row->raw_key);
+    /* a global table holds every partition: the stream stays where it is */
+    j->rekey_left = !right_global && !(j->raw && j->on->kind == EDDY_X_KEY && row->raw_key);
   }
   if (j->shape == EDDY_JOIN_TABLE_TABLE || j->rekey_left) {
     for (uint32_t i = 0; i < row->layout->cnt; i++)

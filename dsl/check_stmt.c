@@ -112,9 +112,6 @@ static void check_source_stmt(program_checker_t *pc, eddy_ast_stmt_t *st) {
   if (st->source.kind != EDDY_SOURCE_STREAM && st->source.key == NULL)
     eddy__dsl_fail(ck->c, EDDY_ETYPE, st->name.off, st->name.len,
                    "table '%s' needs a key: add key <expr>", st->name.name);
-  if (st->source.kind == EDDY_SOURCE_GLOBAL_TABLE)
-    eddy__dsl_fail(ck->c, EDDY_ETYPE, st->off, st->name.off - st->off - 1,
-                   "global tables are not supported yet");
 }
 
 static const char *sink_name(eddy_op_kind_t kind) {

@@ -18,6 +18,10 @@ static const char *kind_word(eddy_join_kind_t k) {
 }
 
 int eddy__describe_join(const eddy_plan_node_t *n, eddy_buf_t *out) {
+  if (n->kind == EDDY_NODE_TABLE && n->u.table.global)
+    return eddy_buf_printf(out, "global table %s: the latest row per key of every partition, in "
+                           "every stream thread, rebuilt from the topic at start-up",
+                           n->u.table.table);
   if (n->kind == EDDY_NODE_TABLE)
     return eddy_buf_printf(out, "table %s: the latest row per %s%s", n->u.table.table,
                            n->u.table.source_changelog ? "message key" : "key",

@@ -303,6 +303,7 @@ static void fill_source(planner_t *pl, eddy_plan_source_t *ps, const tmp_node_t 
   ps->node = t->node;
   ps->off = t->node->off;
   ps->len = t->node->len;
+  ps->global = src->kind == EDDY_SOURCE_GLOBAL_TABLE;
 }
 
 /* Keep the live nodes (renumbered), link them, and list the sources. */
@@ -350,7 +351,7 @@ static void split_subtopologies(planner_t *pl, eddy_plan_t *plan) {
     sub_of_root[i] = UINT32_MAX;
   }
   for (uint32_t i = 0; i < n; i++)
-    for (uint32_t j = 0; j < plan->nodes[i]->next_cnt; j++)
+    for (uint32_t j = 0; j < plan->nodes[i]->next_cnt && !eddy__plan_is_global(plan->nodes[i]); j++)
       parent[find_root(parent, i)] = find_root(parent, plan->nodes[i]->next[j]->id);
   plan->subtopologies = eddy__dsl_array(pl->c, plan->source_cnt, sizeof(eddy_subtopology_t));
   for (uint32_t s = 0; s < plan->source_cnt; s++) {
@@ -464,6 +465,9 @@ int eddy_plan_source_topic(char *buf, size_t cap, const eddy_plan_source_t *s, u
 bool eddy_plan_subtopology_stateful(const eddy_plan_t *plan, uint32_t sub) {
   for (uint32_t i = 0; i < plan->store_cnt; i++)
     if (plan->stores[i].subtopology == sub)
+      return true;
+  for (uint32_t i = 0; i < plan->node_cnt; i++)   /* a join with a global table: tasks, no stores */
+    if (plan->nodes[i]->kind == EDDY_NODE_JOIN && plan->nodes[i]->subtopology == sub)
       return true;
   return false;
 }

@@ -186,6 +186,8 @@ typedef struct {
   uint32_t node;            /* the owning node */
   uint32_t subtopology;
   const char *source_topic; /* a table's store restored from its source topic, else NULL */
+  bool global;              /* a global table's: one per stream thread, all partitions,
+                               rebuilt from its topics at start-up (no tasks) */
 } eddy_plan_store_t;
 
 typedef struct eddy_plan_node_s eddy_plan_node_t;
@@ -253,6 +255,7 @@ struct eddy_plan_node_s {
       uint32_t store;           /* index in eddy_plan_t.stores */
       bool source_changelog;    /* the source topic is the store's changelog */
       bool debezium;            /* an op "d" record deletes */
+      bool global;              /* a global table: its own sub-topology, no tasks */
       const char *table;        /* the DSL name */
     } table;
     const struct eddy_plan_join_s *join;
@@ -268,6 +271,8 @@ typedef struct {
   const char *const *topics;
   uint32_t topic_cnt;
   bool internal;                /* a repartition topic read by a later subtopology */
+  bool global;                  /* a global table's: every instance reads all partitions
+                                   with its own consumer, outside the group */
   const eddy_plan_node_t *repartition;  /* internal: the node writing the topic */
   eddy_on_error_t on_error;
   eddy_decode_spec_t decode;
@@ -308,6 +313,10 @@ int eddy_plan_internal_topic(char *buf, size_t cap, const char *app_id, const ch
  * topics are renamed) into \p buf; 0 or EDDY_ERANGE. */
 int eddy_plan_source_topic(char *buf, size_t cap, const eddy_plan_source_t *s, uint32_t i,
                            const char *app_id);
+/** @returns true for a global table's TABLE node (its edges to joins cut nothing). */
+static inline bool eddy__plan_is_global(const eddy_plan_node_t *n) {
+  return n->kind == EDDY_NODE_TABLE && n->u.table.global;
+}
 /** @returns true when subtopology \p sub has a stateful node. */
 bool eddy_plan_subtopology_stateful(const eddy_plan_t *plan, uint32_t sub);
 

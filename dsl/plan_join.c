@@ -27,8 +27,9 @@ static uint32_t rekey(planner_t *pl, const char *name, const eddy_fields_t *in,
 uint32_t eddy__plan_table(planner_t *pl, const eddy_ast_stmt_t *st, uint32_t id) {
   const eddy_ast_source_t *src = &st->source;
   bool raw = src->key == NULL || src->key->kind == EDDY_X_KEY;
+  bool global = src->kind == EDDY_SOURCE_GLOBAL_TABLE;
   const eddy_fields_t *in = src->layout;
-  if (!raw) {
+  if (!raw && !global) {   /* a global table keeps every partition: no re-keying */
     eddy_plan_group_t *part = eddy__join_part(pl->c, src->key, src->key->type, src->layout,
                                               true, false);
     idlist_t from = {0};
@@ -43,7 +44,8 @@ uint32_t eddy__plan_table(planner_t *pl, const eddy_ast_stmt_t *st, uint32_t id)
   eddy_plan_node_t *n = pl->nodes[t].node;
   n->in = n->out = in;
   n->u.table.source = id;   /* the feeding source's planner id until the stores are made */
-  n->u.table.source_changelog = raw && src->topic_cnt == 1;
+  n->u.table.source_changelog = (raw && src->topic_cnt == 1) || global;
+  n->u.table.global = global;
   n->u.table.debezium = src->format == EDDY_FMT_DEBEZIUM_JSON ||
                         src->format == EDDY_FMT_DEBEZIUM_AVRO;
   n->u.table.table = st->name.name;
@@ -96,6 +98,7 @@ void eddy__plan_table_stores(planner_t *pl, eddy_plan_t *plan) {
     s->node = n->id;
     s->subtopology = n->subtopology;
     s->source_topic = n->u.table.source_changelog ? src->topics[0] : NULL;
+    s->global = n->u.table.global;
     s->changelog = s->source_topic != NULL
                        ? s->source_topic
                        : eddy__dsl_printf(pl->c, "%s-%s-changelog", plan->app_id, s->name);

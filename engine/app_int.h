@@ -24,6 +24,7 @@ typedef struct eddy_stream_thread_s {
   eddy_error_t *err;
   int64_t last_commit_us;
   rd_kafka_t *restorer;              /* restore consumer, made on first use */
+  rd_kafka_t *global_consumer;       /* global tables: every partition, assigned (no group) */
   rd_kafka_topic_partition_list_t *paused;   /* stateful partitions waiting for restore */
   eddy_restore_progress_t restore;   /* for metrics */
   bool flowing;                      /* the last batch had records */
@@ -89,6 +90,10 @@ bool eddy__plan_has_joins(const eddy_plan_t *plan);
  * @returns 0 or EDDY_ENOMEM (the batch is then left as it was).
  */
 int eddy__batch_order(rd_kafka_message_t **msgs, size_t n);
+/** Global tables (engine/global_table.c): read them to their end before processing. */
+int eddy__global_start(eddy_stream_thread_t *t, eddy_error_t **err);
+/** Apply what arrived on the global tables' topics since the last call (never waits). */
+int eddy__global_poll(eddy_stream_thread_t *t, eddy_error_t **err);
 /** Free what eddy__thread_init made. */
 void eddy__thread_free(eddy_stream_thread_t *t);
 

@@ -210,6 +210,9 @@ void eddy__thread_free(eddy_stream_thread_t *t) {
   if (t->restorer != NULL)
     rd_kafka_destroy(t->restorer);
   t->restorer = NULL;
+  if (t->global_consumer != NULL)
+    rd_kafka_destroy(t->global_consumer);
+  t->global_consumer = NULL;
   if (t->consumer != NULL)
     rd_kafka_destroy(t->consumer);
   if (t->producer != NULL)
@@ -310,7 +313,7 @@ static int subscribe(eddy_stream_thread_t *t, eddy_error_t **err) {
   const eddy_plan_t *plan = t->app->plan;
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(4);
   for (uint32_t i = 0; i < plan->source_cnt; i++)
-    for (uint32_t j = 0; j < plan->sources[i].topic_cnt; j++) {
+    for (uint32_t j = 0; j < plan->sources[i].topic_cnt && !plan->sources[i].global; j++) {
       char name[512];
       if (eddy_plan_source_topic(name, sizeof(name), &plan->sources[i], j, t->app->app_id) == 0)
         rd_kafka_topic_partition_list_add(topics, name, RD_KAFKA_PARTITION_UA);
@@ -501,8 +504,10 @@ static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
   t->last_commit_us = eddy_clock_monotonic_us();
   int rc = 0;
   t->start_us = eddy_clock_monotonic_us();
+  rc = eddy__global_start(t, err);
   while (rc == 0 && !atomic_load(&app->stop)) {
-    if (eddy_exec_restore_pending(t->exec))
+    rc = eddy__global_poll(t, err);
+    if (rc == 0 && eddy_exec_restore_pending(t->exec))
       rc = restore_tasks(t, err);
     resume_when_ready(t);
     eddy__retry_tick(t);

@@ -186,7 +186,7 @@ int eddy_exec_process(eddy_exec_t *x, const rd_kafka_message_t *msg, eddy_error_
     eddy_error_destroy(why);
     return rc;
   }
-  if (x->subs[s->subtopology].store_cnt == 0)
+  if (x->subs[s->subtopology].store_cnt == 0 && x->subs[s->subtopology].join_cnt == 0)
     return eddy__exec_forward(x, node, &row, err);
   return process_in_task(x, s, &row, err);
 }

@@ -148,6 +148,26 @@ void eddy_exec_abort(eddy_exec_t *x);
 void eddy_exec_tasks_close(eddy_exec_t *x);
 /** Idle advance at wall time \p now_us (window.idle.advance.ms). */
 int eddy_exec_punctuate(eddy_exec_t *x, int64_t now_us, eddy_error_t **err);
+/* ---- global tables ---------------------------------------------------------
+ * Each executor (stream thread) keeps its own copy of every global table,
+ * fed by a consumer of the thread's that is assigned all partitions: it
+ * reads them to their end before the thread processes anything, then keeps
+ * polling them (engine/global_table.c). */
+
+/** @returns true when the plan has global tables. */
+bool eddy_exec_has_globals(const eddy_exec_t *x);
+/** The runtime names of the global tables' topics (NULL-terminated, owned by \p x). */
+const char *const *eddy_exec_global_topics(const eddy_exec_t *x);
+/**
+ * Apply one message of a global table's topic: upsert its row under its key,
+ * or delete (tombstone, Debezium delete). Undecodable records follow the
+ * source's error policy. @returns 0 or an error (the application stops).
+ */
+int eddy_exec_global_apply(eddy_exec_t *x, const struct rd_kafka_message_s *msg,
+                           eddy_error_t **err);
+/** Make the applied messages visible to lookups' stores (flush and commit them). */
+int eddy_exec_global_commit(eddy_exec_t *x, eddy_error_t **err);
+
 /** Open tasks. */
 size_t eddy_exec_task_count(const eddy_exec_t *x);
 

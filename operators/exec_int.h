@@ -84,6 +84,8 @@ struct eddy_exec_s {
   const eddy_row_t *emit_row;       /* a row emitted without a consumed record (for dead letters) */
   eddy_restore_job_t *jobs;
   size_t job_cap;
+  eddy_store_t **global_stores;     /* per plan store: a global table's (this thread's copy) */
+  char **global_topics;             /* the global tables' topics, NULL-terminated */
 };
 
 /* Avro sources and sinks (operators/exec_avro.c) */
@@ -133,6 +135,10 @@ int eddy__op_join(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *r
 /** Index the plan's join nodes per subtopology (x->agg_slot holds a join's index). */
 int eddy__join_index_plan(eddy_exec_t *x, eddy_error_t **err);
 void eddy__join_sub_free(eddy__sub_state_t *ss);
+/** Close the global tables' stores (operators/join_global.c). */
+void eddy__join_globals_free(eddy_exec_t *x);
+/** Open the global tables' stores. */
+int eddy__join_globals_open(eddy_exec_t *x, eddy_error_t **err);
 /** Start and free a task's join instances, over its restored stores. */
 int eddy__join_task_start(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
 void eddy__join_task_free(eddy_task_t *t);
@@ -141,6 +147,10 @@ int eddy__join_task_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
 /** A table's REPARTITION node: the row re-keyed, a Debezium delete as a tombstone. */
 int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
                       eddy_error_t **err);
+/** A Debezium delete event (op "d")? */
+bool eddy__debezium_delete(const eddy_row_t *row);
+/** \p row with its after image replaced by its before image (in the batch arena), or NULL. */
+const eddy_row_t *eddy__before_image(eddy_exec_t *x, const eddy_row_t *row);
 /** @returns true when \p s feeds a TABLE node directly (its tombstones delete). */
 bool eddy__source_feeds_table(const eddy_plan_source_t *s);
 /* keyed operators: over, dedupe, changes (operators/exec_keyed.c) */

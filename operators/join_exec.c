@@ -32,7 +32,7 @@ int eddy__join_index_plan(eddy_exec_t *x, eddy_error_t **err) {
         ss->joins[ss->join_cnt++] = plan->nodes[i];
       }
   }
-  return 0;
+  return eddy__join_globals_open(x, err);
 }
 
 void eddy__join_sub_free(eddy__sub_state_t *ss) {
@@ -60,7 +60,8 @@ static void table_of(eddy_exec_t *x, eddy_task_t *t, const eddy_plan_node_t *tab
   if (table == NULL)
     return;
   out->table = table;
-  out->store = t->stores[store_slot(x, t, table->u.table.store)];
+  out->store = table->u.table.global ? x->global_stores[table->u.table.store]
+                                     : t->stores[store_slot(x, t, table->u.table.store)];
   out->decoder = x->decoders[table->u.table.source];
 }
 
@@ -95,7 +96,7 @@ void eddy__join_task_free(eddy_task_t *t) {
 }
 
 /* A Debezium delete event (op "d"): the row's op field. */
-static bool debezium_delete(const eddy_row_t *row) {
+bool eddy__debezium_delete(const eddy_row_t *row) {
   int op = eddy_fields_find(row->layout, "op");
   const eddy_value_t *v = op >= 0 ? &row->vals[op] : NULL;
   return v != NULL && v->kind == EDDY_T_STRING && v->len == 1 && v->u.s[0] == 'd';
@@ -128,7 +129,7 @@ int eddy__op_table(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *
   uint32_t slot = store_slot(x, t, n->u.table.store);
   eddy_store_t *st = t->stores[slot];
   bool deleted = row->tombstone || m->payload == NULL ||
-                 (n->u.table.debezium && row->vals != NULL && debezium_delete(row));
+                 (n->u.table.debezium && row->vals != NULL && eddy__debezium_delete(row));
   eddy_slice_t key = eddy_slice(m->key, m->key_len), value = eddy_slice(m->payload, m->len);
   bool had_old;
   eddy_store_set_time(st, row->ts);
@@ -167,7 +168,7 @@ int eddy__op_join(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *r
 /* ---- a table's re-keying ---------------------------------------------------------- */
 
 /* A Debezium delete has no after image: its key comes from the before image. */
-static const eddy_row_t *before_image(eddy_exec_t *x, const eddy_row_t *row) {
+const eddy_row_t *eddy__before_image(eddy_exec_t *x, const eddy_row_t *row) {
   uint32_t cols = row->layout->cnt >= 6 ? (row->layout->cnt - 6) / 2 : 0;
   eddy_row_t *r = eddy_arena_alloc(x->arena, sizeof(*r));
   eddy_value_t *vals = eddy_arena_alloc(x->arena, (row->layout->cnt + 1) * sizeof(eddy_value_t));
@@ -191,8 +192,8 @@ static int rekey_failed(eddy_exec_t *x, const eddy_plan_node_t *n, int rc, eddy_
 int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
                       eddy_error_t **err) {
   const eddy_plan_group_t *g = n->u.repartition.group;
-  bool deleted = debezium_delete(row);
-  const eddy_row_t *in = deleted ? before_image(x, row) : row;
+  bool deleted = eddy__debezium_delete(row);
+  const eddy_row_t *in = deleted ? eddy__before_image(x, row) : row;
   uint32_t cnt = n->out->cnt;
   eddy_value_t *vals = eddy_arena_calloc(x->arena, cnt, sizeof(eddy_value_t));
   if (in == NULL || vals == NULL)

@@ -121,6 +121,7 @@ void eddy__exec_state_destroy(eddy_exec_t *x) {
     eddy_free((void *)x->subs[s].aggs);
     eddy__join_sub_free(&x->subs[s]);
   }
+  eddy__join_globals_free(x);
   eddy_free(x->node_topics);
   eddy_free(x->agg_slot);
   eddy_free(x->subs);
@@ -183,7 +184,8 @@ static int grow_tasks(eddy__sub_state_t *ss, int32_t partition, eddy_error_t **e
 }
 
 int eddy_exec_task_open(eddy_exec_t *x, uint32_t sub, int32_t partition, eddy_error_t **err) {
-  if (sub >= x->plan->subtopology_cnt || x->subs[sub].store_cnt == 0 || partition < 0 ||
+  if (sub >= x->plan->subtopology_cnt ||
+      (x->subs[sub].store_cnt == 0 && x->subs[sub].join_cnt == 0) || partition < 0 ||
       eddy__exec_task(x, sub, partition) != NULL)
     return 0;
   eddy__sub_state_t *ss = &x->subs[sub];

@@ -362,3 +362,104 @@ EDDY_TEST(copartitioned_topics_with_different_partition_counts_fail_at_start) {
   eddy_broker_stop(b);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+/* ---- a global table --------------------------------------------------------------- */
+
+enum { COUNTRIES = 25, VISITS = 200 };
+
+static const char *global_topology =
+    "app itest_global\n"
+    "global table countries from \"countries\" format json schema (code string, name string)\n"
+    "  key key\n"
+    "stream visits from \"visits\" format json schema (id int, country string)\n"
+    "visits | left join countries on country\n"
+    "  | select id = visits.id, name = countries.name\n"
+    "  | to kafka \"visits.named\" key id\n";
+
+static char country_name[COUNTRIES][32];   /* "" = none */
+static char visit_name[2 * VISITS][32];
+
+static void country_event(rd_kafka_t *p, int c, const char *name) {
+  char key[16], value[128];
+  snprintf(key, sizeof(key), "c%d", c);
+  snprintf(value, sizeof(value), "{\"code\":\"c%d\",\"name\":\"%s\"}", c, name ? name : "");
+  tk_produce(p, "countries", -1, key, name ? value : NULL, name ? strlen(value) : 0);
+  snprintf(country_name[c], sizeof(country_name[c]), "%s", name ? name : "");
+}
+
+static void visits(rd_kafka_t *p, int from, int to) {
+  for (int id = from; id < to; id++) {
+    int c = (int)rnd(COUNTRIES);
+    char key[16], value[128];
+    snprintf(key, sizeof(key), "%d", id);
+    snprintf(value, sizeof(value), "{\"id\":%d,\"country\":\"c%d\"}", id, c);
+    tk_produce(p, "visits", -1, key, value, strlen(value));
+    snprintf(visit_name[id], sizeof(visit_name[id]), "%s", country_name[c]);
+  }
+}
+
+EDDY_TEST(stream_global_table_join_needs_no_copartitioning_and_follows_updates) {
+  const char *topics[] = {"visits", NULL};
+  eddy_broker_t *b = tk_broker(topics, 4);
+  eddy_error_t *err = NULL;
+  ASSERT_OK(eddy_broker_create_topic(b, "countries", 3, &err));
+  const char *bs = eddy_broker_bootstrap(b);
+  char *dir = eddy_test_tmpdir("join_global");
+  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
+  eddy_topology_t *topo = tk_compile(global_topology);
+  rng = 0x5151;
+  rd_kafka_t *p = tk_producer(bs);
+  for (int c = 0; c < 20; c++) {
+    char name[32];
+    snprintf(name, sizeof(name), "country %d", c);
+    country_event(p, c, name);
+  }
+  for (int c = 15; c < 20; c++)
+    country_event(p, c, NULL);   /* tombstones */
+  tk_producer_close(p);
+  eddy_app_t *app = start(topo, b);   /* two threads: each reads the whole table */
+  long long consumed = 2 * 25;
+  tk_wait_consumed(app, consumed, 60000);
+  p = tk_producer(bs);
+  visits(p, 0, VISITS);
+  tk_producer_close(p);
+  consumed += VISITS;
+  tk_wait_consumed(app, consumed, 60000);
+  p = tk_producer(bs);
+  for (int c = 0; c < 5; c++)
+    country_event(p, c, "renamed");
+  country_event(p, 5, NULL);
+  tk_producer_close(p);
+  consumed += 2 * 6;
+  tk_wait_consumed(app, consumed, 60000);
+  p = tk_producer(bs);
+  visits(p, VISITS, 2 * VISITS);
+  tk_producer_close(p);
+  tk_wait_consumed(app, consumed + VISITS, 60000);
+  tk_stop(app);
+
+  tk_msg_t *msgs;
+  int n = tk_consume_all(bs, "visits.named", 2 * VISITS, 20000, &msgs);
+  static bool seen[2 * VISITS];
+  memset(seen, 0, sizeof(seen));
+  for (int i = 0; i < n; i++) {
+    cJSON *o = cJSON_Parse(msgs[i].value);
+    int id = cJSON_GetObjectItem(o, "id")->valueint;
+    const cJSON *nm = cJSON_GetObjectItem(o, "name");
+    const char *got = cJSON_IsString(nm) ? nm->valuestring : "";
+    if (strcmp(got, visit_name[id]) != 0)
+      eddy_test_fail(__FILE__, __LINE__, "visit %d: '%s', expected '%s'", id, got, visit_name[id]);
+    seen[id] = true;
+    cJSON_Delete(o);
+  }
+  for (int id = 0; id < 2 * VISITS; id++)
+    ASSERT_TRUE(seen[id]);
+  tk_msgs_free(msgs, n);
+  eddy_topology_destroy(topo);
+  char cmd[700];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  ASSERT_OK(system(cmd));
+  free(dir);
+  eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
+}
