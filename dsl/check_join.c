@@ -52,7 +52,7 @@ static const eddy_def_t *right_def(eddy_checker_t *ck, eddy_ast_op_t *op, int32_
     fail(ck, n->off, n->len, "'%s' is a stream: joining two streams needs a window "
          "('within <duration>'), or declare '%s' as a table", n->name, n->name);
   if (def->row.table == EDDY_ROW_STREAM)
-    fail(ck, op->off, op->len, "stream-stream joins are not supported yet%s%s", "", "");
+    return def;   /* stream-stream, within a window */
   if (def->row.table == EDDY_ROW_JOINED_TABLE || !def->is_source)
     fail(ck, n->off, n->len, "'%s' is the result of a table-table join; join the declared "
          "tables instead%s", n->name, "");
@@ -100,8 +100,9 @@ static void check_on(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_plan_join_t *j,
          eddy__type_name(ck->c, &on->type), "");
   if (!same_key(&on->type, &rd->row.key))
     eddy__dsl_fail(ck->c, EDDY_ETYPE, on->off, on->len,
-                   "the join key is %s but table '%s' is keyed by %s%s",
-                   eddy__type_name(ck->c, &on->type), rd->name,
+                   "the join key is %s but %s '%s' is keyed by %s%s",
+                   eddy__type_name(ck->c, &on->type),
+                   rd->row.table == EDDY_ROW_STREAM ? "stream" : "table", rd->name,
                    eddy__type_name(ck->c, &rd->row.key),
                    j->raw ? " (its message key): cast the key to string" : "");
 }
@@ -121,6 +122,19 @@ static void check_table_table(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_plan_j
   j->key_type = row->key;
 }
 
+static void check_stream_stream(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_plan_join_t *j,
+                                const eddy_rowtype_t *row, const eddy_def_t *rd) {
+  if (row->table != EDDY_ROW_STREAM)
+    fail(ck, op->target.off, op->target.len, "'%s' is a stream: a table joins only tables; "
+         "join the stream to the table instead ('%s | join <table> on ...')", rd->name, rd->name);
+  check_on(ck, op, j, row, rd);
+  j->shape = EDDY_JOIN_STREAM_STREAM;
+  j->key_type = rd->row.key;
+  j->rekey_left = true;
+  j->within = op->u.join.within;
+  j->grace = op->u.join.grace > 0 ? op->u.join.grace : 0;
+}
+
 void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row,
                       int32_t input_def) {
   if (row->table == EDDY_ROW_JOINED_TABLE)
@@ -137,13 +151,15 @@ void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row
   j->right_in = rd->row.layout;
   const eddy_def_t *ld = &ck->defs[input_def];
   bool left_global = ld->is_source && ld->source->kind == EDDY_SOURCE_GLOBAL_TABLE;
-  bool right_global = rd->source->kind == EDDY_SOURCE_GLOBAL_TABLE;
+  bool right_global = rd->is_source && rd->source->kind == EDDY_SOURCE_GLOBAL_TABLE;
   if (row->table == EDDY_ROW_TABLE && (left_global || right_global))
     fail(ck, left_global ? op->off : op->target.off, left_global ? op->len : op->target.len,
          "global table '%s' can only be joined to a stream, on the right "
          "('<stream> | join %s on <expr>')", left_global ? j->left_name : j->right_name,
          left_global ? j->left_name : j->right_name);
-  if (row->table == EDDY_ROW_TABLE) {
+  if (rd->row.table == EDDY_ROW_STREAM) {
+    check_stream_stream(ck, op, j, row, rd);
+  } else if (row->table == EDDY_ROW_TABLE) {
     check_table_table(ck, op, j, row, rd);
   } else {
     if (j->kind == EDDY_JOIN_OUTER)
@@ -155,7 +171,7 @@ void eddy__check_join(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row
     /* a global table holds every partition: the stream stays where it is */
     j->rekey_left = !right_global && !(j->raw && j->on->kind == EDDY_X_KEY && row->raw_key);
   }
-  if (j->shape == EDDY_JOIN_TABLE_TABLE || j->rekey_left) {
+  if (j->shape != EDDY_JOIN_STREAM_TABLE || j->rekey_left) {
     for (uint32_t i = 0; i < row->layout->cnt; i++)
       eddy__check_mark(ck, row->prov[i]);   /* whole rows are re-keyed or stored */
   }

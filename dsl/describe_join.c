@@ -33,7 +33,22 @@ int eddy__describe_join(const eddy_plan_node_t *n, eddy_buf_t *out) {
     rc = eddy_expr_format(j->on, out);
   else if (rc == 0)
     rc = eddy_buf_puts(out, "key");
-  return rc == 0 ? eddy_buf_printf(out, " (%s-table; fields %s.*, %s.*)",
-                                   j->shape == EDDY_JOIN_TABLE_TABLE ? "table" : "stream",
+  if (rc == 0 && j->shape == EDDY_JOIN_STREAM_STREAM) {
+    char a[64], b[64];
+    eddy_duration_format(j->within, a, sizeof(a));
+    eddy_duration_format(j->grace, b, sizeof(b));
+    rc = eddy_buf_printf(out, " within %s grace %s", a, b);
+  }
+  return rc == 0 ? eddy_buf_printf(out, " (%s; fields %s.*, %s.*)",
+                                   j->shape == EDDY_JOIN_TABLE_TABLE    ? "table-table"
+                                   : j->shape == EDDY_JOIN_STREAM_STREAM ? "stream-stream"
+                                                                         : "stream-table",
                                    j->left_name, j->right_name) : rc;
+}
+
+bool eddy__describe_first_changelog(const eddy_plan_t *plan, uint32_t i) {
+  for (uint32_t k = 0; k < i; k++)
+    if (plan->stores[k].source_topic == NULL)
+      return false;
+  return true;
 }

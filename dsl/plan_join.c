@@ -53,12 +53,20 @@ uint32_t eddy__plan_table(planner_t *pl, const eddy_ast_stmt_t *st, uint32_t id)
   return t;
 }
 
+/* The right stream of a stream-stream join re-keyed by its key. */
+static eddy_plan_group_t *stream_key_part(planner_t *pl, const eddy_plan_join_t *j) {
+  eddy_expr_t *key = eddy__dsl_alloc(pl->c, sizeof(*key));
+  key->kind = EDDY_X_KEY;
+  key->type = j->key_type;
+  return eddy__join_part(pl->c, key, j->key_type, j->right_in, false, false);
+}
+
 idlist_t eddy__plan_join(planner_t *pl, const eddy_ast_op_t *op, const char *name,
                          const idlist_t *cur) {
   eddy_plan_join_t *j = op->join;
   idlist_t from = *cur, out = {0};
   const eddy_fields_t *in = op->in;
-  if (j->shape == EDDY_JOIN_STREAM_TABLE && j->rekey_left) {
+  if (j->shape != EDDY_JOIN_TABLE_TABLE && j->rekey_left) {
     eddy_plan_group_t *part = eddy__join_part(pl->c, j->on, j->key_type, op->in, false, j->raw);
     uint32_t src = rekey(pl, eddy__dsl_printf(pl->c, "%s-left", name), op->in, part, op->off,
                          op->len, cur);
@@ -68,6 +76,17 @@ idlist_t eddy__plan_join(planner_t *pl, const eddy_ast_op_t *op, const char *nam
     j->left_off = 1;
     in = part->part;
   }
+  const idlist_t *right = &pl->frontier[j->right_def];
+  idlist_t rfrom = {0};
+  if (j->shape == EDDY_JOIN_STREAM_STREAM) {
+    j->left_source = pl->nodes[from.ids[0]].node;
+    j->right_part = stream_key_part(pl, j);
+    uint32_t src = rekey(pl, eddy__dsl_printf(pl->c, "%s-right", name), j->right_in,
+                         j->right_part, op->off, op->len, right);
+    eddy__plan_push_id(pl->c, &rfrom, src);
+    j->right_source = pl->nodes[src].node;
+    right = &rfrom;
+  }
   uint32_t id = eddy__plan_new_node(pl, EDDY_NODE_JOIN, name, op->off, op->len);
   eddy_plan_node_t *n = pl->nodes[id].node;
   n->in = in;
@@ -75,19 +94,38 @@ idlist_t eddy__plan_join(planner_t *pl, const eddy_ast_op_t *op, const char *nam
   n->u.join = j;
   for (uint32_t i = 0; i < from.cnt; i++)
     eddy__plan_push_id(pl->c, &pl->nodes[from.ids[i]].next, id);
-  const idlist_t *right = &pl->frontier[j->right_def];
   for (uint32_t i = 0; i < right->cnt; i++)
     eddy__plan_push_id(pl->c, &pl->nodes[right->ids[i]].next, id);
-  j->right_table = pl->nodes[right->ids[0]].node;
+  if (j->shape != EDDY_JOIN_STREAM_STREAM)
+    j->right_table = pl->nodes[right->ids[0]].node;
   if (j->shape == EDDY_JOIN_TABLE_TABLE)
     j->left_table = pl->nodes[cur->ids[0]].node;
   eddy__plan_push_id(pl->c, &out, id);
   return out;
 }
 
+/* A stream-stream join buffers each side in a window store. */
+static uint32_t window_store(planner_t *pl, eddy_plan_t *plan, const eddy_plan_node_t *n,
+                             const char *side) {
+  const eddy_plan_join_t *j = n->u.join;
+  eddy_plan_store_t *s = &plan->stores[plan->store_cnt];
+  s->name = eddy__dsl_printf(pl->c, "%s-%s-store", n->name, side);
+  s->changelog = eddy__dsl_printf(pl->c, "%s-%s-changelog", plan->app_id, s->name);
+  s->kind = EDDY_PLAN_STORE_WINDOW;
+  s->retention = j->within + j->grace + EDDY_SEC;
+  s->node = n->id;
+  s->subtopology = n->subtopology;
+  return plan->store_cnt++;
+}
+
 void eddy__plan_table_stores(planner_t *pl, eddy_plan_t *plan) {
   for (uint32_t i = 0; i < plan->node_cnt; i++) {
     eddy_plan_node_t *n = plan->nodes[i];
+    if (n->kind == EDDY_NODE_JOIN && n->u.join->shape == EDDY_JOIN_STREAM_STREAM) {
+      eddy_plan_join_t *j = (eddy_plan_join_t *)n->u.join;
+      j->left_store = window_store(pl, plan, n, "left");
+      j->right_store = window_store(pl, plan, n, "right");
+    }
     if (n->kind != EDDY_NODE_TABLE)
       continue;
     n->u.table.source = pl->nodes[n->u.table.source].node->u.source.source;

@@ -37,6 +37,7 @@
 typedef enum {
   EDDY_JOIN_STREAM_TABLE,
   EDDY_JOIN_TABLE_TABLE,
+  EDDY_JOIN_STREAM_STREAM,   /* within a time window: both sides re-keyed and buffered */
 } eddy_join_shape_t;
 
 typedef struct eddy_plan_join_s {
@@ -55,12 +56,20 @@ typedef struct eddy_plan_join_s {
   const eddy_plan_group_t *left_part;   /* rekey_left: the repartition row of the left */
   const eddy_plan_node_t *left_table, *right_table;  /* TABLE nodes (left: table-table) */
   uint32_t left_off;            /* first left field in the join node's input row */
+  /* stream-stream */
+  int64_t within, grace;        /* µs: records at most `within` apart join; a record more
+                                   than `grace` behind stream time is late */
+  const eddy_plan_group_t *right_part;       /* the right stream's repartition row */
+  const eddy_plan_node_t *left_source, *right_source;  /* the internal sources read back */
+  uint32_t left_store, right_store;          /* window stores: buffered records */
 } eddy_plan_join_t;
 
 /* ---- describe (describe_join.c) ---- */
 
 /** "re-key by <expr> (to topic …)" for a join's or table's REPARTITION node. */
 int eddy__describe_rekey(const eddy_plan_node_t *n, eddy_buf_t *out);
+/** @returns true when store \p i is the first with a changelog topic of its own. */
+bool eddy__describe_first_changelog(const eddy_plan_t *plan, uint32_t i);
 /** One line for a TABLE or JOIN node. */
 int eddy__describe_join(const eddy_plan_node_t *n, eddy_buf_t *out);
 

@@ -142,7 +142,11 @@ int eddy__join_globals_open(eddy_exec_t *x, eddy_error_t **err);
 /** Start and free a task's join instances, over its restored stores. */
 int eddy__join_task_start(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
 void eddy__join_task_free(eddy_task_t *t);
-/** Commit step 1 for the task's table stores: flush them (to their changelogs). */
+/** The stream time at which a windowed join of \p t has records to close (INT64_MAX: none). */
+int64_t eddy__join_task_deadline(eddy_exec_t *x, const eddy_task_t *t);
+/** Stream time moved: windowed joins emit their closed unmatched records. */
+int eddy__join_task_advance(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
+/** Commit step 1 for the task's table stores and windowed joins: flush them. */
 int eddy__join_task_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err);
 /** A table's REPARTITION node: the row re-keyed, a Debezium delete as a tombstone. */
 int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,

@@ -193,7 +193,8 @@ static int flush_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
     int64_t d = eddy_agg_deadline(t->aggs[a]);
     next = d < next ? d : next;
   }
-  t->deadline = next;
+  int64_t jd = eddy__join_task_deadline(x, t);
+  t->deadline = jd < next ? jd : next;
   return 0;
 }
 

@@ -1,29 +1,10 @@
 /* Tables and joins at run time (see join.h). */
-#include "operators/join.h"
+#include "operators/join_int.h"
 
 #include <string.h>
 
 #include "operators/codec.h"
 #include "operators/expr.h"
-
-/* How one side's stored values decode. */
-typedef struct {
-  eddy_join_table_t t;
-  const eddy_fields_t *layout;  /* what the decoder fills */
-  uint32_t off, cnt;            /* the table's row in it */
-  int32_t op_slot;              /* Debezium rows stored as consumed: "d" reads as absent */
-} side_t;
-
-struct eddy_join_s {
-  const eddy_plan_node_t *node;
-  const eddy_plan_join_t *jp;
-  side_t left, right;
-  eddy_join_emit_fn emit;
-  void *opaque;
-  eddy_arena_t *arena;
-  eddy_buf_t kbuf;
-  eddy_join_stats_t stats;
-};
 
 int eddy_table_apply(eddy_store_t *st, eddy_slice_t key, const eddy_slice_t *value,
                      bool *had_old, eddy_error_t **err) {
@@ -48,8 +29,16 @@ int eddy_join_key(const eddy_value_t *v, const eddy_type_t *t, bool raw, eddy_bu
   return rc == 0 ? eddy_codec_put(out, &n) : rc;
 }
 
-static void init_side(side_t *s, const eddy_join_table_t *t, uint32_t cnt) {
+static void init_side(side_t *s, const eddy_join_table_t *t, uint32_t cnt,
+                      const eddy_plan_group_t *part) {
   s->t = *t;
+  s->op_slot = -1;
+  if (part != NULL) {   /* a buffered stream: its repartition rows */
+    s->layout = part->part;
+    s->off = 1;
+    s->cnt = cnt;
+    return;
+  }
   if (t->table == NULL)
     return;
   s->layout = t->table->in;
@@ -63,18 +52,24 @@ int eddy_join_new(eddy_join_t **out, const eddy_join_conf_t *conf, eddy_error_t 
   if (conf->node == NULL || conf->node->kind != EDDY_NODE_JOIN || conf->right.store == NULL)
     return eddy_error_set(err, EDDY_EINVAL, "join: a join node and its table store needed");
   const eddy_plan_join_t *jp = conf->node->u.join;
-  if (jp->shape == EDDY_JOIN_TABLE_TABLE && conf->left.store == NULL)
+  if (jp->shape != EDDY_JOIN_STREAM_TABLE && conf->left.store == NULL)
     return eddy_error_set(err, EDDY_EINVAL, "%s: the left table's store needed", conf->node->name);
   eddy_join_t *j = eddy_calloc(1, sizeof(*j));
   if (j == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
   j->node = conf->node;
   j->jp = jp;
-  init_side(&j->left, &conf->left, jp->left_in->cnt);
-  init_side(&j->right, &conf->right, jp->right_in->cnt);
+  bool windowed = jp->shape == EDDY_JOIN_STREAM_STREAM;
+  init_side(&j->left, &conf->left, jp->left_in->cnt, windowed ? jp->left_part : NULL);
+  init_side(&j->right, &conf->right, jp->right_in->cnt, windowed ? jp->right_part : NULL);
   j->emit = conf->emit;
   j->opaque = conf->opaque;
   j->arena = conf->arena;
+  int rc = windowed ? eddy__join_window_setup(j, err) : 0;
+  if (rc != 0) {
+    eddy_join_destroy(j);
+    return rc;
+  }
   *out = j;
   return 0;
 }
@@ -83,12 +78,13 @@ void eddy_join_destroy(eddy_join_t *j) {
   if (j == NULL)
     return;
   eddy_buf_free(&j->kbuf);
+  eddy_buf_free(&j->vbuf);
   eddy_free(j);
 }
 
 void eddy_join_stats(const eddy_join_t *j, eddy_join_stats_t *out) { *out = j->stats; }
 
-static int oom(eddy_join_t *j, eddy_error_t **err) {
+int eddy__join_oom(eddy_join_t *j, eddy_error_t **err) {
   return eddy_error_set(err, EDDY_ENOMEM, "out of memory in %s", j->node->name);
 }
 
@@ -102,11 +98,18 @@ static int lookup(eddy_join_t *j, side_t *s, eddy_slice_t key, const eddy_value_
     return 0;
   if (rc != 0)
     return rc;
+  return eddy__join_decode(j, s, v, vals, err);
+}
+
+int eddy__join_decode(eddy_join_t *j, side_t *s, eddy_slice_t v, const eddy_value_t **vals,
+                      eddy_error_t **err) {
+  *vals = NULL;
+  int rc;
   uint8_t *copy = eddy_arena_alloc(j->arena, v.len ? v.len : 1);
   eddy_value_t *row = eddy_arena_calloc(j->arena, s->layout->cnt ? s->layout->cnt : 1,
                                         sizeof(eddy_value_t));
   if (copy == NULL || row == NULL)
-    return oom(j, err);
+    return eddy__join_oom(j, err);
   memcpy(copy, v.p, v.len);
   eddy_error_t *why = NULL;
   rc = eddy_decoder_decode(s->t.decoder, copy, v.len, row, j->arena, &why);
@@ -126,14 +129,14 @@ static int lookup(eddy_join_t *j, side_t *s, eddy_slice_t key, const eddy_value_
 }
 
 /* An output row: left fields (or nulls), right fields (or nulls). */
-static int emit_row(eddy_join_t *j, const eddy_value_t *left, const eddy_value_t *right,
+int eddy__join_emit(eddy_join_t *j, const eddy_value_t *left, const eddy_value_t *right,
                     eddy_value_t key, int64_t ts, const eddy_row_t *from, bool tombstone,
                     eddy_error_t **err) {
   const eddy_fields_t *out = j->jp->out;
   uint32_t nl = j->jp->left_in->cnt, nr = j->jp->right_in->cnt;
   eddy_value_t *vals = eddy_arena_calloc(j->arena, out->cnt ? out->cnt : 1, sizeof(eddy_value_t));
   if (vals == NULL)
-    return oom(j, err);
+    return eddy__join_oom(j, err);
   if (left != NULL && nl > 0)
     memcpy(vals, left, nl * sizeof(eddy_value_t));
   if (right != NULL && nr > 0)
@@ -172,7 +175,7 @@ int eddy_join_stream(eddy_join_t *j, const eddy_row_t *row, eddy_error_t **err) 
   j->stats.matches += right != NULL;
   if (right == NULL && jp->kind == EDDY_JOIN_INNER)
     return 0;
-  return emit_row(j, row->vals + jp->left_off, right, k, row->ts, row, false, err);
+  return eddy__join_emit(j, row->vals + jp->left_off, right, k, row->ts, row, false, err);
 }
 
 /* Does a result exist for a key, given the updated side and the other? */
@@ -188,7 +191,7 @@ static bool result(eddy_join_kind_t kind, bool left_side, bool side, bool other)
 static int key_value(eddy_join_t *j, eddy_slice_t key, eddy_value_t *out, eddy_error_t **err) {
   uint8_t *copy = eddy_arena_alloc(j->arena, key.len ? key.len : 1);
   if (copy == NULL)
-    return oom(j, err);
+    return eddy__join_oom(j, err);
   memcpy(copy, key.p, key.len);
   if (j->jp->raw) {
     *out = eddy_string((const char *)copy, key.len);
@@ -221,6 +224,6 @@ int eddy_join_table_changed(eddy_join_t *j, bool left, eddy_slice_t key, const e
     return rc;
   j->stats.matches += svals != NULL && ovals != NULL;
   if (!now)
-    return emit_row(j, NULL, NULL, k, ts, NULL, true, err);
-  return emit_row(j, left ? svals : ovals, left ? ovals : svals, k, ts, NULL, false, err);
+    return eddy__join_emit(j, NULL, NULL, k, ts, NULL, true, err);
+  return eddy__join_emit(j, left ? svals : ovals, left ? ovals : svals, k, ts, NULL, false, err);
 }

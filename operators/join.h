@@ -80,8 +80,35 @@ int eddy_join_stream(eddy_join_t *j, const eddy_row_t *row, eddy_error_t **err);
 int eddy_join_table_changed(eddy_join_t *j, bool left, eddy_slice_t key, const eddy_value_t *vals,
                             bool had_old, int64_t ts, eddy_error_t **err);
 
+/* ---- stream-stream, within a window -------------------------------------------
+ * Both sides are buffered in window stores (conf left.store / right.store,
+ * decoders of the sides' repartition rows), keyed by the join key, one
+ * entry per (key, event time) holding the records of that instant with a
+ * "matched" flag each. A record at t matches the other side's records at
+ * t - within ... t + within; it is late (dropped) when t + grace < stream
+ * time. `left join` and `outer join` emit a record that never matched,
+ * with nulls for the other side, when stream time passes t + within + grace. */
+
+/**
+ * A record of side \p left (else right): \p row is the JOIN node's input row
+ * (the side's repartition row), \p raw its consumed value; \p stream_time
+ * includes row->ts. @returns 0, 1 when the record was late (dropped), or an
+ * error.
+ */
+int eddy_join_window_record(eddy_join_t *j, bool left, const eddy_row_t *row, eddy_slice_t raw,
+                            int64_t stream_time, eddy_error_t **err);
+/** Stream time moved: emit the unmatched records whose windows closed (left/outer). */
+int eddy_join_window_advance(eddy_join_t *j, int64_t stream_time, eddy_error_t **err);
+/** @returns the stream time at which the next records close (INT64_MAX: never). */
+int64_t eddy_join_window_deadline(const eddy_join_t *j);
+/** Commit step 1: advance, persist the position, flush both stores, drop expired windows. */
+int eddy_join_window_flush(eddy_join_t *j, int64_t stream_time, eddy_error_t **err);
+/** The stream time persisted with the stores (INT64_MIN: none). */
+int64_t eddy_join_stream_time(const eddy_join_t *j);
+
 typedef struct {
   uint64_t lookups, matches, emitted, tombstones;
+  uint64_t late;         /* stream-stream: records dropped for arriving after grace */
 } eddy_join_stats_t;
 
 void eddy_join_stats(const eddy_join_t *j, eddy_join_stats_t *out);

@@ -78,10 +78,22 @@ int eddy__join_task_start(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
                              .arena = x->arena};
     table_of(x, t, jp->left_table, &conf.left);
     table_of(x, t, jp->right_table, &conf.right);
+    if (jp->shape == EDDY_JOIN_STREAM_STREAM) {
+      conf.left = (eddy_join_table_t){
+          .store = t->stores[store_slot(x, t, jp->left_store)],
+          .decoder = x->decoders[jp->left_source->u.source.source]};
+      conf.right = (eddy_join_table_t){
+          .store = t->stores[store_slot(x, t, jp->right_store)],
+          .decoder = x->decoders[jp->right_source->u.source.source]};
+    }
     int rc = eddy_join_new(&t->joins[i], &conf, err);
     if (rc != 0)
       return rc;
     t->join_cnt++;
+    int64_t st = jp->shape == EDDY_JOIN_STREAM_STREAM ? eddy_join_stream_time(t->joins[i])
+                                                      : INT64_MIN;
+    if (st > t->stream_time)
+      t->stream_time = st;
   }
   return 0;
 }
@@ -151,7 +163,19 @@ int eddy__op_join(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *r
   uint32_t i = x->agg_slot[n->id];
   join_ctx_t *c = (join_ctx_t *)(t->joins + x->subs[t->sub].join_cnt + 1) + i;
   c->downstream_failed = false;
-  int rc = eddy_join_stream(t->joins[i], row, &why);
+  const eddy_plan_join_t *jp = n->u.join;
+  int rc;
+  if (jp->shape == EDDY_JOIN_STREAM_STREAM) {
+    const rd_kafka_message_t *m = row->origin;
+    eddy_slice_t raw = m != NULL ? eddy_slice(m->payload, m->len) : eddy_slice(NULL, 0);
+    rc = eddy_join_window_record(t->joins[i], x->source->node == jp->left_source, row, raw,
+                                 t->stream_time, &why);
+    if (rc == 1)   /* late */
+      atomic_fetch_add_explicit(&x->env.counters->late, 1, memory_order_relaxed);
+    rc = rc == 1 ? 0 : rc;
+  } else {
+    rc = eddy_join_stream(t->joins[i], row, &why);
+  }
   if (rc == 0)
     return 0;
   if (c->downstream_failed || rc == EDDY_ESTORE || rc == EDDY_ENOMEM || rc == EDDY_EKAFKA || rc == EDDY_ESTATE) {
@@ -229,8 +253,40 @@ int eddy__table_rekey(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_
   return rc;
 }
 
+static bool windowed(const eddy_join_t *j, const eddy__sub_state_t *ss, uint32_t i) {
+  (void)j;
+  return ss->joins[i]->u.join->shape == EDDY_JOIN_STREAM_STREAM;
+}
+
+int64_t eddy__join_task_deadline(eddy_exec_t *x, const eddy_task_t *t) {
+  const eddy__sub_state_t *ss = &x->subs[t->sub];
+  int64_t next = INT64_MAX;
+  for (uint32_t i = 0; i < t->join_cnt; i++) {
+    int64_t d = windowed(t->joins[i], ss, i) ? eddy_join_window_deadline(t->joins[i]) : INT64_MAX;
+    next = d < next ? d : next;
+  }
+  return next;
+}
+
+int eddy__join_task_advance(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
+  const eddy__sub_state_t *ss = &x->subs[t->sub];
+  for (uint32_t i = 0; i < t->join_cnt; i++) {
+    int rc = windowed(t->joins[i], ss, i) ? eddy_join_window_advance(t->joins[i], t->stream_time,
+                                                                      err) : 0;
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
 int eddy__join_task_flush(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
   const eddy__sub_state_t *ss = &x->subs[t->sub];
+  for (uint32_t i = 0; i < t->join_cnt; i++) {
+    int rc = windowed(t->joins[i], ss, i) ? eddy_join_window_flush(t->joins[i], t->stream_time,
+                                                                    err) : 0;
+    if (rc != 0)
+      return rc;
+  }
   for (uint32_t i = 0; i < ss->store_cnt; i++) {
     const eddy_plan_store_t *ps = &x->plan->stores[ss->stores[i]];
     if (x->plan->nodes[ps->node]->kind != EDDY_NODE_TABLE)

@@ -324,10 +324,12 @@ void eddy__task_observe(eddy_exec_t *x, eddy_task_t *t, int64_t ts) {
 }
 
 int eddy__task_advance(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
-  (void)x;
   if (t->stream_time < t->deadline || t->stream_time == INT64_MIN)
     return 0;
-  int64_t next = INT64_MAX;
+  int jrc = eddy__join_task_advance(x, t, err);
+  if (jrc != 0)
+    return jrc;
+  int64_t next = eddy__join_task_deadline(x, t);
   for (uint32_t a = 0; a < t->agg_cnt; a++) {
     int rc = eddy_agg_advance(t->aggs[a], t->stream_time, err);
     if (rc != 0)

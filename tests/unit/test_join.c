@@ -6,6 +6,7 @@
  * (docs/dsl.md, "Tables and joins"). Covers inner and left stream-table
  * joins and inner, left and outer table-table joins, with restarts.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dsl/dsl.h"
@@ -37,14 +38,14 @@ typedef struct {
 } out_t;
 
 typedef struct {
-  out_t o[8];
+  out_t o[256];
   int cnt;
 } sink_t;
 
 static int on_emit(void *opaque, const eddy_row_t *row, eddy_error_t **err) {
   (void)err;
   sink_t *s = opaque;
-  ASSERT_TRUE(s->cnt < 8);
+  ASSERT_TRUE(s->cnt < 256);
   out_t *o = &s->o[s->cnt++];
   o->tombstone = row->tombstone;
   o->key = row->key.kind == EDDY_T_INT ? row->key.u.i : -1;
@@ -94,10 +95,41 @@ static const eddy_plan_node_t *side_table(const harness_t *h, int side) {
   return side == 0 ? jp->left_table : jp->right_table;
 }
 
+static bool windowed(const harness_t *h) {
+  return h->join->u.join->shape == EDDY_JOIN_STREAM_STREAM;
+}
+
+/* Stream-stream: the window stores and the decoders of the sides' repartition rows. */
+static void open_windowed(harness_t *h, eddy_join_conf_t *conf) {
+  const eddy_plan_join_t *jp = h->join->u.join;
+  for (int side = 0; side < 2; side++) {
+    const eddy_plan_store_t *ps = &h->plan->stores[side == 0 ? jp->left_store : jp->right_store];
+    if (h->store[side] == NULL) {
+      eddy_store_conf_t c;
+      eddy_store_conf_init(&c);
+      c.name = ps->name;
+      c.kind = EDDY_STORE_WINDOW;
+      c.backend = h->backend;
+      c.app = "t";
+      c.task = "1_0";
+      c.retention = ps->retention;
+      ASSERT_OK(eddy_store_open(&h->store[side], h->env, &c, NULL));
+    }
+    const eddy_plan_node_t *src = side == 0 ? jp->left_source : jp->right_source;
+    if (h->decoder[side] == NULL)
+      ASSERT_OK(eddy_decoder_new(&h->decoder[side],
+                                 &h->plan->sources[src->u.source.source].decode, NULL));
+    eddy_join_table_t *jt = side == 0 ? &conf->left : &conf->right;
+    *jt = (eddy_join_table_t){.store = h->store[side], .decoder = h->decoder[side]};
+  }
+}
+
 static void open_all(harness_t *h) {
   eddy_join_conf_t conf = {.node = h->join, .emit = on_emit, .opaque = &h->sink,
                            .arena = h->arena};
-  for (int side = 0; side < 2; side++) {
+  if (windowed(h))
+    open_windowed(h, &conf);
+  for (int side = 0; side < 2 && !windowed(h); side++) {
     const eddy_plan_node_t *t = side_table(h, side);
     if (t == NULL)
       continue;
@@ -119,7 +151,7 @@ static void setup(harness_t *h, const char *topology, eddy_store_backend_t backe
     if (h->plan->nodes[i]->kind == EDDY_NODE_JOIN)
       h->join = h->plan->nodes[i];
   ASSERT_TRUE(h->join != NULL);
-  for (int side = 0; side < 2; side++) {
+  for (int side = 0; side < 2 && !windowed(h); side++) {
     const eddy_plan_node_t *t = side_table(h, side);
     if (t != NULL)
       ASSERT_OK(eddy_decoder_new(&h->decoder[side], &h->plan->sources[t->u.table.source].decode,
@@ -139,11 +171,14 @@ static void setup(harness_t *h, const char *topology, eddy_store_backend_t backe
 
 /* A restart: commit, close everything, reopen (RocksDB keeps the tables). */
 static void restart(harness_t *h) {
+  if (windowed(h))
+    ASSERT_OK(eddy_join_window_flush(h->j, INT64_MIN, NULL));
   eddy_join_destroy(h->j);
   for (int side = 0; side < 2; side++) {
     if (h->store[side] == NULL)
       continue;
-    ASSERT_OK(eddy_store_flush(h->store[side], NULL));
+    if (!windowed(h))
+      ASSERT_OK(eddy_store_flush(h->store[side], NULL));
     ASSERT_OK(eddy_store_commit(h->store[side], EDDY_OFFSET_NONE, NULL));
     if (h->backend == EDDY_STORE_ROCKSDB) {
       eddy_store_close(h->store[side]);
@@ -401,5 +436,141 @@ EDDY_TEST(join_keys_encode_like_the_table) {
   ASSERT_EQ(2u, a.len);   /* a message-key table: the bytes as they are */
   eddy_buf_free(&a);
   eddy_buf_free(&b);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+/* ---- stream-stream ---------------------------------------------------------------- */
+
+#define STREAM_STREAM(kind)                                                         \
+  "stream l from \"l\" format json schema (id int, k int) key k\n"                  \
+  "stream r from \"r\" format json schema (id int, k int) key k\n"                  \
+  "l | " kind " r on k within 10s grace 3s | to stdout\n"
+
+#define WITHIN (10 * EDDY_SEC)
+#define GRACE (3 * EDDY_SEC)
+#define RECS 6000
+
+typedef struct {
+  int64_t id, k, ts;
+  bool left, matched, emitted;
+} srec_t;
+
+static srec_t recs[RECS];
+
+/* Expected outputs, as (left id, right id) with -1 for nulls. */
+typedef struct {
+  int64_t l, r, ts;
+} pair_t;
+
+static int cmp_pair(const void *a, const void *b) {
+  const pair_t *x = a, *y = b;
+  if (x->l != y->l)
+    return x->l < y->l ? -1 : 1;
+  return x->r < y->r ? -1 : x->r > y->r;
+}
+
+static void compare_pairs(pair_t *want, int n_want, const sink_t *sink) {
+  static pair_t got[256];
+  ASSERT_EQ(n_want, sink->cnt);
+  for (int i = 0; i < sink->cnt; i++) {
+    const out_t *o = &sink->o[i];
+    ASSERT_EQ(4u, o->cnt);   /* l.id, l.k, r.id, r.k */
+    got[i] = (pair_t){o->vals[0].kind == EDDY_T_INT ? o->vals[0].u.i : -1,
+                      o->vals[2].kind == EDDY_T_INT ? o->vals[2].u.i : -1, o->ts};
+  }
+  qsort(want, (size_t)n_want, sizeof(pair_t), cmp_pair);
+  qsort(got, (size_t)sink->cnt, sizeof(pair_t), cmp_pair);
+  for (int i = 0; i < n_want; i++) {
+    ASSERT_EQ(want[i].l, got[i].l);
+    ASSERT_EQ(want[i].r, got[i].r);
+    ASSERT_EQ(want[i].ts, got[i].ts);
+  }
+}
+
+static void feed_record(harness_t *h, const srec_t *x, int64_t stream_time, int *late) {
+  const eddy_plan_join_t *jp = h->join->u.join;
+  const eddy_fields_t *part = (x->left ? jp->left_part : jp->right_part)->part;
+  eddy_value_t *vals = eddy_arena_calloc(h->arena, part->cnt, sizeof(eddy_value_t));
+  vals[0] = vals[2] = eddy_int(x->k);
+  vals[1] = eddy_int(x->id);
+  vals[3] = eddy_timestamp(x->ts);
+  eddy_row_t row = {.layout = part, .vals = vals, .key = vals[0], .ts = x->ts};
+  eddy_buf_clear(&h->value);
+  ASSERT_OK(eddy_buf_printf(&h->value, "{\"@jk\":%lld,\"@f0\":%lld,\"@f1\":%lld,\"@rowtime\":%lld}",
+                            (long long)x->k, (long long)x->id, (long long)x->k,
+                            (long long)x->ts));
+  int rc = eddy_join_window_record(h->j, x->left, &row, eddy_slice(h->value.p, h->value.len),
+                                   stream_time, NULL);
+  ASSERT_TRUE(rc == 0 || rc == 1);
+  *late += rc == 1;
+}
+
+static void run_stream_stream(const char *topology, kind_t kind, eddy_store_backend_t backend,
+                              uint64_t seed) {
+  harness_t h;
+  setup(&h, topology, backend);
+  rng = seed;
+  int64_t now = T0, st = INT64_MIN;
+  int late = 0, want_late = 0, n = 0, pairs = 0, unmatched = 0;
+  static pair_t want[256];
+  for (int i = 0; i < RECS; i++) {
+    eddy_arena_reset(h.arena);
+    h.sink.cnt = 0;
+    int nw = 0;
+    if (rnd(300) == 0)
+      restart(&h);
+    now += (int64_t)rnd(800) * EDDY_MSEC;
+    int64_t ts = now - (rnd(5) == 0 ? (int64_t)rnd(8000) * EDDY_MSEC : 0);   /* out of order */
+    srec_t *x = &recs[n];
+    *x = (srec_t){.id = i, .k = (int64_t)rnd(8), .ts = ts, .left = rnd(2) == 0};
+    st = ts > st ? ts : st;
+    feed_record(&h, x, st, &late);
+    if (ts + GRACE < st) {
+      want_late++;
+    } else {
+      for (int j = 0; j < n; j++) {
+        srec_t *o = &recs[j];
+        if (o->left == x->left || o->k != x->k || o->emitted || llabs(o->ts - ts) > WITHIN)
+          continue;
+        want[nw++] = (pair_t){x->left ? x->id : o->id, x->left ? o->id : x->id,
+                              o->ts > ts ? o->ts : ts};
+        o->matched = x->matched = true;
+      }
+      n++;
+    }
+    ASSERT_OK(eddy_join_window_advance(h.j, st, NULL));
+    for (int j = 0; j < n; j++) {   /* windows closed: unmatched records of kept sides */
+      srec_t *o = &recs[j];
+      bool keep = kind == OUTER || (kind == LEFT && o->left);
+      if (o->emitted || o->ts + WITHIN + GRACE >= st)
+        continue;
+      o->emitted = true;
+      if (keep && !o->matched) {
+        want[nw++] = (pair_t){o->left ? o->id : -1, o->left ? -1 : o->id, o->ts};
+        unmatched++;
+      }
+    }
+    pairs += nw;
+    compare_pairs(want, nw, &h.sink);
+  }
+  ASSERT_EQ(want_late, late);
+  ASSERT_TRUE(want_late > 10 && pairs > 1000);
+  if (kind != INNER)
+    ASSERT_TRUE(unmatched > 50);
+  teardown(&h);
+}
+
+EDDY_TEST(stream_stream_inner_join_matches_reference) {
+  run_stream_stream(STREAM_STREAM("join"), INNER, EDDY_STORE_MEMORY, 0x7777);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(stream_stream_left_join_matches_reference) {
+  run_stream_stream(STREAM_STREAM("left join"), LEFT, EDDY_STORE_MEMORY, 0x8888);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+EDDY_TEST(stream_stream_outer_join_over_rocksdb_with_restarts) {
+  run_stream_stream(STREAM_STREAM("outer join"), OUTER, EDDY_STORE_ROCKSDB, 0x9999);
   EDDY_ASSERT_NO_LEAKS();
 }
