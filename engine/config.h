@@ -28,7 +28,7 @@ typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee
   X(num_stream_threads, "num.stream.threads", INT, "1",                                  \
     "Stream threads per application, each with its own consumer and producer")          \
   X(commit_interval_ms, "commit.interval.ms", INT, "1000",                               \
-    "How often processed offsets are committed (after outputs are acknowledged)")        \
+    "How often processed offsets are committed (100 unless set under exactly_once_v2)")  \
   X(state_dir, "state.dir", STR, "/tmp/eddy-state",                                      \
     "Directory for local state stores and checkpoints")                                  \
   X(processing_guarantee, "processing.guarantee", GUARANTEE, "at_least_once",            \
@@ -95,6 +95,7 @@ typedef struct eddy_config_s {
   int64_t schema_registry_timeout_ms;
   int64_t schema_registry_backoff_ms;
   int64_t schema_registry_backoff_max_ms;
+  bool commit_interval_set;             /* set explicitly (else 100 under exactly_once_v2) */
   /* kafka.* pass-through, prefix removed; owned */
   char **kafka_keys;
   char **kafka_values;

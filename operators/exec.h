@@ -36,6 +36,7 @@ typedef struct eddy_counters_s {
   atomic_llong late;            /* records that arrived after (one of) their windows closed */
   atomic_llong commits;         /* completed commits (outputs, state and positions durable) */
   atomic_llong registry_waits;  /* records held (to retry) while the Schema Registry was down */
+  atomic_llong txn_aborts;      /* exactly_once_v2: transactions aborted (and retried) */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */
