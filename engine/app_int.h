@@ -98,6 +98,9 @@ bool eddy__txn_enabled(const eddy_stream_thread_t *t);
  * fenced or fatal producer returns EDDY_EKAFKA, and every later call fails the same way.
  */
 int eddy__txn_commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err);
+/** @returns true when the tasks to restore were reopened after an abort and their stores
+ * hold exactly the last commit (nothing to restore). */
+bool eddy__txn_stores_current(eddy_stream_thread_t *t, const eddy_restore_job_t *jobs, size_t n);
 /** Free the thread's transaction state. */
 void eddy__txn_free(eddy_stream_thread_t *t);
 /** The positions to commit: the assignment at its consumed positions (held records

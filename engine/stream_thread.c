@@ -209,6 +209,9 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
                          .state = app->state, .state_dir = app->conf.state_dir,
                          .late_topic = app->conf.late_records_topic,
                          .idle_advance_us = app->conf.window_idle_advance_ms * EDDY_MSEC,
+                         .checkpoint_us = app->conf.state_checkpoint_interval_ms > 0
+                                              ? app->conf.state_checkpoint_interval_ms * EDDY_MSEC
+                                              : -1,
                          .registry = app->registry};
   return eddy_exec_new(&t->exec, app->plan, &env, err);
 
@@ -509,7 +512,8 @@ static int restore_tasks(eddy_stream_thread_t *t, eddy_error_t **err) {
   /* exactly_once_v2: close the open transaction first, a long restore must not outlive it */
   int rc = eddy__txn_enabled(t) ? commit_positions(t, err) : 0;
   rc = rc == 0 ? eddy_exec_restore_jobs(t->exec, &jobs, &n, err) : rc;
-  rc = rc == 0 && n > 0 ? run_restore(t, jobs, n, err) : rc;
+  if (rc == 0 && n > 0 && !eddy__txn_stores_current(t, jobs, n))
+    rc = run_restore(t, jobs, n, err);
   if (rc == EDDY_ECANCELED && atomic_load(&app->stop)) {
     eddy_error_destroy(*err);   /* stopping while restoring: nothing was processed */
     *err = NULL;

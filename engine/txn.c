@@ -45,6 +45,7 @@ typedef struct eddy_txn_s {
   char fatal_msg[512];
   rd_kafka_consumer_group_metadata_t *group;  /* taken at each commit (generation changes) */
   rd_kafka_topic_partition_list_t *sent;      /* positions of the last committed transaction */
+  bool stores_current;                        /* aborted: the reopened stores are as committed */
 } eddy_txn_t;
 
 bool eddy__txn_enabled(const eddy_stream_thread_t *t) { return t->txn != NULL; }
@@ -133,15 +134,6 @@ static int begin(eddy_stream_thread_t *t, eddy_error_t **err) {
   return rc;
 }
 
-/* The embedded broker's cluster id is "mockCluster<hex>". */
-static bool on_embedded(rd_kafka_t *rk) {
-  char *id = rd_kafka_clusterid(rk, 10000);
-  bool mock = id != NULL && strncmp(id, "mockCluster", 11) == 0;
-  if (id != NULL)
-    rd_kafka_mem_free(rk, id);
-  return mock;
-}
-
 int eddy__txn_init(eddy_stream_thread_t *t, eddy_error_t **err) {
   eddy_txn_t *x = t->txn;
   if (x == NULL)
@@ -155,7 +147,7 @@ int eddy__txn_init(eddy_stream_thread_t *t, eddy_error_t **err) {
     rd_kafka_error_destroy(e);
     return rc;
   }
-  x->embedded = on_embedded(t->producer);
+  x->embedded = eddy_kafka_embedded(t->producer, 10000);
   eddy_log(&t->app->log, EDDY_LOG_INFO, "txn", "%s/%d: exactly_once_v2: transactional id '%s'%s",
            t->app->app_id, t->index, x->id,
            x->embedded ? " (embedded broker: offsets also committed through the group)" : "");
@@ -208,6 +200,7 @@ static int rewind_consumer(eddy_stream_thread_t *t, eddy_error_t **err) {
  */
 static int abort_txn(eddy_stream_thread_t *t, const char *why, bool revoking, eddy_error_t **err) {
   eddy_app_t *app = t->app;
+  eddy_txn_t *x = t->txn;
   eddy_log(&app->log, EDDY_LOG_WARN, "txn", "%s/%d: aborting the transaction: %s; processing "
            "again from the last committed offsets", app->app_id, t->index, why);
   rd_kafka_error_t *e = rd_kafka_abort_transaction(t->producer, TXN_TIMEOUT_MS);
@@ -220,9 +213,26 @@ static int abort_txn(eddy_stream_thread_t *t, const char *why, bool revoking, ed
   atomic_store(&t->delivery_failures, 0);
   atomic_fetch_add(&app->counters.txn_aborts, 1);
   eddy_exec_abort(t->exec);
+  x->stores_current = !revoking;
   int rc = revoking ? 0 : eddy__thread_reopen_tasks(t, err);
   rc = rc == 0 && !revoking ? rewind_consumer(t, err) : rc;
   return rc == 0 ? begin(t, err) : rc;
+}
+
+/*
+ * After an abort in this process the reopened stores are exactly as last
+ * committed: the changelog after their offsets holds only the aborted
+ * transaction (which read_committed skips on Kafka, and the embedded broker
+ * would hand over), so they need no restore, unless one holds evicted writes.
+ */
+bool eddy__txn_stores_current(eddy_stream_thread_t *t, const eddy_restore_job_t *jobs, size_t n) {
+  if (t->txn == NULL || !t->txn->stores_current)
+    return false;
+  t->txn->stores_current = false;
+  for (size_t i = 0; i < n; i++)
+    if (eddy_store_dirty(jobs[i].store))
+      return false;
+  return true;
 }
 
 /* An error of a transactional call: retry (true), abort, or fail. */

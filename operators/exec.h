@@ -51,6 +51,8 @@ typedef struct eddy_exec_env_s {
   const char *state_dir;        /* state.dir (checkpoint files) */
   const char *late_topic;       /* NULL or "": late records are only counted */
   int64_t idle_advance_us;      /* window.idle.advance.ms in µs; 0: off */
+  int64_t checkpoint_us;        /* state.checkpoint.interval.ms in µs (0: every commit);
+                                   a zero env (no runtime) means 30 s */
   /* Avro sources and sinks: the application's registry client (locks itself) */
   struct eddy_sr_client_s *registry;
 } eddy_exec_env_t;
