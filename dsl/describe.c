@@ -262,7 +262,9 @@ static int describe_topics(const eddy_plan_t *plan, eddy_buf_t *out) {
       rc = eddy_buf_printf(out, "%s %s", i == first_repartition(plan) ? "\n  repartition:" : "",
                            plan->nodes[i]->u.repartition.topic);
   for (uint32_t i = 0; rc == 0 && i < plan->store_cnt; i++)
-    rc = eddy_buf_printf(out, "%s %s", i == 0 ? "\n  changelogs:" : "", plan->stores[i].changelog);
+    if (plan->stores[i].source_topic == NULL)   /* tables restored from their source: inputs */
+      rc = eddy_buf_printf(out, "%s %s", eddy__describe_first_changelog(plan, i)
+                           ? "\n  changelogs:" : "", plan->stores[i].changelog);
   if (rc == 0 && needs_dlq(plan))
     rc = eddy_buf_printf(out, "\n  dead letters: %s-dlq", plan->app_id);
   if (rc == 0 && plan->store_cnt == 0)

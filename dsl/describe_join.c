@@ -45,3 +45,10 @@ int eddy__describe_join(const eddy_plan_node_t *n, eddy_buf_t *out) {
                                                                          : "stream-table",
                                    j->left_name, j->right_name) : rc;
 }
+
+bool eddy__describe_first_changelog(const eddy_plan_t *plan, uint32_t i) {
+  for (uint32_t k = 0; k < i; k++)
+    if (plan->stores[k].source_topic == NULL)
+      return false;
+  return true;
+}

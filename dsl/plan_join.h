@@ -68,6 +68,8 @@ typedef struct eddy_plan_join_s {
 
 /** "re-key by <expr> (to topic …)" for a join's or table's REPARTITION node. */
 int eddy__describe_rekey(const eddy_plan_node_t *n, eddy_buf_t *out);
+/** @returns true when store \p i is the first with a changelog topic of its own. */
+bool eddy__describe_first_changelog(const eddy_plan_t *plan, uint32_t i);
 /** One line for a TABLE or JOIN node. */
 int eddy__describe_join(const eddy_plan_node_t *n, eddy_buf_t *out);
 

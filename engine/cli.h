@@ -11,6 +11,7 @@ int eddy_cmd_check(int argc, char **argv);
 int eddy_cmd_describe(int argc, char **argv);
 int eddy_cmd_broker(int argc, char **argv);
 int eddy_cmd_registry(int argc, char **argv);   /* schema-registry/ */
+int eddy_cmd_gen(int argc, char **argv);        /* tools/ */
 
 /** @returns true when \p arg is -h or --help. */
 int eddy_cli_is_help(const char *arg);

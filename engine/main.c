@@ -16,6 +16,7 @@ static const command_t commands[] = {
     {"describe", eddy_cmd_describe, "print a topology's subtopologies, topics and stores"},
     {"broker", eddy_cmd_broker, "start an embedded Kafka cluster for development and tests"},
     {"registry", eddy_cmd_registry, "run the Confluent-compatible Schema Registry"},
+    {"gen", eddy_cmd_gen, "generate Debezium change events (ecommerce, fraud, temperature)"},
 };
 
 static void usage(FILE *out) {

@@ -594,3 +594,147 @@ EDDY_TEST(stream_stream_left_join_survives_a_lost_state_directory) {
   run_stream_stream(true);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+/* ---- the processing order of a batch ------------------------------------------------ */
+
+#include "engine/app_int.h"
+#include "engine/util.h"
+
+/* Records of 3 partitions with interleaved timestamps: after eddy__batch_order each
+ * partition keeps its offset order and the batch is merged by smallest head timestamp. */
+EDDY_TEST(batches_are_merged_by_timestamp_keeping_partition_order) {
+  const char *topics[] = {"mixed", NULL};
+  eddy_broker_t *b = tk_broker(topics, 3);
+  const char *bs = eddy_broker_bootstrap(b);
+  rd_kafka_t *p = tk_producer(bs);
+  rng = 0x4242;
+  enum { M = 120 };
+  for (int i = 0; i < M; i++) {
+    int32_t part = (int32_t)rnd(3);
+    int64_t ts = AT0 + (int64_t)rnd(1000) * 1000;   /* not monotonic within a partition */
+    char v[32];
+    snprintf(v, sizeof(v), "%d", i);
+    ASSERT_EQ(RD_KAFKA_RESP_ERR_NO_ERROR,
+              rd_kafka_producev(p, RD_KAFKA_V_TOPIC("mixed"), RD_KAFKA_V_PARTITION(part),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE(v, strlen(v)), RD_KAFKA_V_TIMESTAMP(ts),
+                                RD_KAFKA_V_END));
+  }
+  tk_producer_close(p);
+  /* read them back as real messages, partition after partition */
+  eddy_error_t *err = NULL;
+  rd_kafka_t *c = NULL;
+  ASSERT_OK(eddy_restore_consumer_new(&c, bs, "order-test", NULL, &err));
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(3);
+  for (int32_t i = 0; i < 3; i++)
+    rd_kafka_topic_partition_list_add(l, "mixed", i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(c, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  rd_kafka_message_t *msgs[M];
+  int n = 0;
+  int64_t deadline = eddy_clock_monotonic_us() + 20 * EDDY_SEC;
+  while (n < M && eddy_clock_monotonic_us() < deadline) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
+    if (m != NULL && m->err == 0)
+      msgs[n++] = m;
+    else if (m != NULL)
+      rd_kafka_message_destroy(m);
+  }
+  ASSERT_EQ(M, n);
+  ASSERT_OK(eddy__batch_order(msgs, (size_t)n));
+  int64_t last_offset[3] = {-1, -1, -1};
+  for (int i = 0; i < n; i++) {
+    int32_t part = msgs[i]->partition;
+    ASSERT_TRUE(msgs[i]->offset > last_offset[part]);   /* offset order per partition */
+    last_offset[part] = msgs[i]->offset;
+    /* the merge: no other partition's next record had a smaller timestamp */
+    for (int j = i + 1; j < n; j++) {
+      /* msgs[j] was another partition's head when msgs[i] was taken */
+      bool head = msgs[j]->partition != msgs[i]->partition;
+      for (int k = i + 1; k < j; k++)
+        head &= msgs[k]->partition != msgs[j]->partition;
+      if (head)
+        ASSERT_TRUE(rd_kafka_message_timestamp(msgs[i], NULL) <=
+                    rd_kafka_message_timestamp(msgs[j], NULL));
+    }
+  }
+  for (int i = 0; i < n; i++)
+    rd_kafka_message_destroy(msgs[i]);
+  rd_kafka_destroy(c);
+  eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+/* A stream and a table both keyed by their message keys join without re-keying, the
+ * table restored from its own topic after a restart (no changelog topic is written). */
+EDDY_TEST(message_keyed_stream_and_table_join_in_place_and_restore_from_the_source) {
+  const char *topics[] = {"clicks", "pages", NULL};
+  eddy_broker_t *b = tk_broker(topics, 3);
+  const char *bs = eddy_broker_bootstrap(b);
+  char *dir = eddy_test_tmpdir("join_raw");
+  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
+  eddy_topology_t *topo = tk_compile(
+      "app itest_raw\n"
+      "table pages from \"pages\" format json schema (title string) key key\n"
+      "stream clicks from \"clicks\" format json schema (n int)\n"
+      "clicks | join pages on key | select n = clicks.n, title = pages.title\n"
+      "  | to kafka \"clicks.titled\" key n\n");
+  const eddy_plan_t *plan = eddy_topology_plan(topo);
+  for (uint32_t i = 0; i < plan->node_cnt; i++)
+    ASSERT_TRUE(plan->nodes[i]->kind != EDDY_NODE_REPARTITION);
+  ASSERT_STR_EQ("pages", plan->stores[0].source_topic);
+  static char title[20][32];
+  rd_kafka_t *p = tk_producer(bs);
+  for (int i = 0; i < 20; i++) {
+    char key[16], value[64];
+    snprintf(key, sizeof(key), "/p%d", i);
+    snprintf(title[i], sizeof(title[i]), "page %d", i);
+    snprintf(value, sizeof(value), "{\"title\":\"page %d\"}", i);
+    tk_produce(p, "pages", -1, key, i < 18 ? value : NULL, i < 18 ? strlen(value) : 0);
+    if (i >= 18)
+      title[i][0] = '\0';   /* a tombstone: never there */
+  }
+  tk_producer_close(p);
+  eddy_app_t *app = start(topo, b);
+  tk_wait_consumed(app, 20, 60000);
+  tk_stop(app);
+  char cmd[700];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  ASSERT_OK(system(cmd));   /* the table comes back from its source topic */
+  static int clicked[200];
+  p = tk_producer(bs);
+  for (int n = 0; n < 200; n++) {
+    char key[16], value[64];
+    clicked[n] = (int)rnd(20);
+    snprintf(key, sizeof(key), "/p%d", clicked[n]);
+    snprintf(value, sizeof(value), "{\"n\":%d}", n);
+    tk_produce(p, "clicks", -1, key, value, strlen(value));
+  }
+  tk_producer_close(p);
+  app = start(topo, b);
+  tk_wait_consumed(app, 200, 60000);
+  tk_stop(app);
+  tk_msg_t *msgs;
+  int got = tk_consume_all(bs, "clicks.titled", 200, 5000, &msgs);
+  int want = 0;
+  for (int n = 0; n < 200; n++)
+    want += clicked[n] < 18;
+  static bool seen[200];
+  for (int i = 0; i < got; i++) {
+    cJSON *o = cJSON_Parse(msgs[i].value);
+    int n = cJSON_GetObjectItem(o, "n")->valueint;
+    ASSERT_STR_EQ(title[clicked[n]], cJSON_GetObjectItem(o, "title")->valuestring);
+    seen[n] = true;
+    cJSON_Delete(o);
+  }
+  int distinct = 0;
+  for (int n = 0; n < 200; n++)
+    distinct += seen[n];
+  ASSERT_EQ(want, distinct);
+  tk_msgs_free(msgs, got);
+  eddy_topology_destroy(topo);
+  ASSERT_OK(system(cmd));
+  free(dir);
+  eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
+}
