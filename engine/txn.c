@@ -49,7 +49,7 @@ typedef struct eddy_txn_s {
   bool embedded;                              /* the mock cluster: commit through the group too */
   bool fatal;                                 /* fenced or fatal: every commit fails */
   int fatal_rc;                               /* EDDY_EFENCED or EDDY_EKAFKA */
-  char fatal_msg[512];
+  char fatal_msg[1024];
   rd_kafka_consumer_group_metadata_t *group;  /* taken at each commit (generation changes) */
   rd_kafka_topic_partition_list_t *sent;      /* positions of the last committed transaction */
   bool stores_current;                        /* aborted: the reopened stores are as committed */
