@@ -89,17 +89,23 @@ static int admin_create(rd_kafka_t *rk, const char *topic, int partitions, eddy_
 static int ensure_repartition(eddy_app_t *app, rd_kafka_t *rk, const char *topic, int partitions,
                               eddy_error_t **err) {
   eddy_error_t *cerr = NULL;
-  int rc = app->create_topic != NULL
-               ? app->create_topic(app->create_opaque, topic, partitions, &cerr)
-               : admin_create(rk, topic, partitions, &cerr);
+  int have = 0;
+  /* A topic made beforehand (by an operator, or on a cluster without CreateTopics) is used
+   * as it is, once its partition count is right. */
+  int rc = partition_count(rk, topic, &have, err);
+  if (rc == 0 && have > 0)
+    rc = EDDY_EEXIST;
+  else if (rc == 0)
+    rc = app->create_topic != NULL
+             ? app->create_topic(app->create_opaque, topic, partitions, &cerr)
+             : admin_create(rk, topic, partitions, &cerr);
   if (rc != 0 && rc != EDDY_EEXIST) {
     eddy_error_set(err, rc, "%s", cerr ? eddy_error_msg(cerr) : eddy_strerror(rc));
     eddy_error_destroy(cerr);
     return rc;
   }
   eddy_error_destroy(cerr);
-  int have = 0;
-  rc = rc == EDDY_EEXIST ? partition_count(rk, topic, &have, err) : 0;
+  rc = rc == EDDY_EEXIST && have == 0 ? partition_count(rk, topic, &have, err) : 0;
   if (rc == 0 && have != 0 && have != partitions)
     return eddy_error_set(err, EDDY_ECONFIG, "internal topic %s has %d partitions, the "
                           "application needs %d", topic, have, partitions);

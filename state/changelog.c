@@ -216,8 +216,14 @@ int eddy_changelog_topic_ensure(rd_kafka_t *rk, const eddy_changelog_topic_t *sp
   if (spec->topic == NULL || spec->partition_cnt < 1)
     return eddy_error_set(err, EDDY_EINVAL, "changelog topic: name and partitions needed");
   bool exists = false;
-  int rc;
-  if (create != NULL) {
+  int rc, have = 0;
+  /* A topic made beforehand (by an operator, or on a cluster without CreateTopics) is used
+   * as it is, once its partition count is right. */
+  if (rk != NULL && (rc = partition_count(rk, spec->topic, timeout_ms, &have, err)) != 0)
+    return rc;
+  if (have > 0) {
+    exists = true;
+  } else if (create != NULL) {
     eddy_error_t *cerr = NULL;
     rc = create(opaque, spec->topic, spec->partition_cnt, &cerr);
     exists = rc == EDDY_EEXIST;
