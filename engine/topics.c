@@ -25,19 +25,8 @@
 #define SOURCE_WAIT_MS 30000
 #define RETENTION_MARGIN_MS (24LL * 3600 * 1000)
 
-/* Partitions of \p topic, 0 when it does not exist. */
 static int partition_count(rd_kafka_t *rk, const char *topic, int *cnt, eddy_error_t **err) {
-  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-  const struct rd_kafka_metadata *md = NULL;
-  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, METADATA_TIMEOUT_MS);
-  rd_kafka_topic_destroy(rkt);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return eddy_kafka_error(err, e, "reading topic metadata");
-  *cnt = 0;
-  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
-    *cnt = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  return 0;
+  return eddy_topic_partitions(rk, topic, METADATA_TIMEOUT_MS, cnt, err);
 }
 
 /* A source topic must exist to size the internal topics: wait a while for it. */
