@@ -30,6 +30,7 @@ static const counter_t counters[] = {
   COUNTER(late, "Records that arrived after (one of) their windows closed"),
   COUNTER(commits, "Completed commits (outputs, state and positions durable)"),
   COUNTER(registry_waits, "Records held for a retry while the Schema Registry was unreachable"),
+  COUNTER(txn_aborts, "exactly_once_v2: transactions aborted, their input processed again"),
 };
 
 #define COUNTER_CNT (sizeof(counters) / sizeof(counters[0]))

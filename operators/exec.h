@@ -36,6 +36,7 @@ typedef struct eddy_counters_s {
   atomic_llong late;            /* records that arrived after (one of) their windows closed */
   atomic_llong commits;         /* completed commits (outputs, state and positions durable) */
   atomic_llong registry_waits;  /* records held (to retry) while the Schema Registry was down */
+  atomic_llong txn_aborts;      /* exactly_once_v2: transactions aborted (and retried) */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */
@@ -50,6 +51,8 @@ typedef struct eddy_exec_env_s {
   const char *state_dir;        /* state.dir (checkpoint files) */
   const char *late_topic;       /* NULL or "": late records are only counted */
   int64_t idle_advance_us;      /* window.idle.advance.ms in µs; 0: off */
+  int64_t checkpoint_us;        /* state.checkpoint.interval.ms in µs (0: every commit);
+                                   a zero env (no runtime) means 30 s */
   /* Avro sources and sinks: the application's registry client (locks itself) */
   struct eddy_sr_client_s *registry;
 } eddy_exec_env_t;
