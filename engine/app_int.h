@@ -39,6 +39,7 @@ typedef struct eddy_stream_thread_s {
   int64_t retry_at_us;
   int retry_streak;                  /* consecutive retry rounds (backoff exponent) */
   struct eddy_txn_s *txn;            /* exactly_once_v2 (engine/txn.c); NULL otherwise */
+  atomic_bool commit_request;        /* exactly_once_v2: a store asks for an early commit */
 } eddy_stream_thread_t;
 
 struct eddy_app_s {

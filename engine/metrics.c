@@ -31,6 +31,7 @@ static const counter_t counters[] = {
   COUNTER(commits, "Completed commits (outputs, state and positions durable)"),
   COUNTER(registry_waits, "Records held for a retry while the Schema Registry was unreachable"),
   COUNTER(txn_aborts, "exactly_once_v2: transactions aborted, their input processed again"),
+  COUNTER(early_commits, "exactly_once_v2: commits made early because a store's cache was full"),
 };
 
 #define COUNTER_CNT (sizeof(counters) / sizeof(counters[0]))
