@@ -16,6 +16,11 @@
 #include "engine/pg_sink_int.h"
 #include "engine/util.h"
 
+static void ignore_notice(void *arg, const char *message) {
+  (void)arg;
+  (void)message;
+}
+
 int eddy__pg_connect(eddy_pg_sink_t *s, eddy_error_t **err) {
   eddy__pg_disconnect(s);
   const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
@@ -24,6 +29,7 @@ int eddy__pg_connect(eddy_pg_sink_t *s, eddy_error_t **err) {
   s->conn = PQconnectdbParams(keys, vals, 1);
   if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
     PQsetErrorVerbosity(s->conn, PQERRORS_DEFAULT);
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);   /* library code never prints */
     return 0;
   }
   char msg[512];

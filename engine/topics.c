@@ -223,8 +223,14 @@ static int ensure_pg_sinks(eddy_app_t *app, rd_kafka_t *rk, int *parts, eddy_err
       continue;
     char topic[512];
     eddy_plan_internal_topic(topic, sizeof(topic), app->app_id, n->name);
+    int have = 0;
     int rc = size_subtopology(app, rk, n->subtopology, parts, 0, err);
-    rc = rc == 0 ? ensure_repartition(app, rk, topic, parts[n->subtopology], err) : rc;
+    rc = rc == 0 ? partition_count(rk, topic, &have, err) : rc;   /* made up front: fine */
+    if (rc == 0 && have != 0 && have != parts[n->subtopology])
+      rc = eddy_error_set(err, EDDY_ECONFIG, "topic %s has %d partitions, the application "
+                          "needs %d", topic, have, parts[n->subtopology]);
+    rc = rc == 0 && have == 0 ? ensure_repartition(app, rk, topic, parts[n->subtopology], err)
+                              : rc;
     if (rc != 0)
       return rc;
   }
