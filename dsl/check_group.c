@@ -126,7 +126,10 @@ static void check_window(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *
   if (g->state != AFTER_GROUP)
     fail_at(ck, op->off, op->len, "only one 'window' may follow 'group by'");
   eddy_window_kind_t kind = op->u.window.kind;
-  if (kind == EDDY_WINDOW_SESSION || kind == EDDY_WINDOW_SLIDING)
+  if (kind == EDDY_WINDOW_SLIDING)
+    fail_at(ck, op->off, op->len, "'window sliding' is not supported yet (for each record's "
+            "last <d>, use 'over <key> range <d> preceding')");
+  if (kind == EDDY_WINDOW_SESSION)
     eddy__dsl_fail(ck->c, EDDY_ETYPE, op->off, op->len, "'window %s' is not supported yet",
                    window_word(kind));
   int64_t size = op->u.window.size;

@@ -21,10 +21,6 @@ static int open_state(eddy_app_t *app, eddy_error_t **err) {
 int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t *conf,
                  const eddy_logger_t *log, eddy_error_t **err) {
   *out = NULL;
-  if (conf->processing_guarantee == EDDY_EXACTLY_ONCE_V2)
-    return eddy_error_set(err, EDDY_ECONFIG,
-                          "processing.guarantee=exactly_once_v2 is not available in this "
-                          "version yet; use at_least_once");
   eddy_app_t *app = eddy_calloc(1, sizeof(*app));
   if (app == NULL)
     return EDDY_ENOMEM;
@@ -35,6 +31,8 @@ int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t 
     eddy_free(app);
     return rc;
   }
+  if (conf->processing_guarantee == EDDY_EXACTLY_ONCE_V2 && !conf->commit_interval_set)
+    app->conf.commit_interval_ms = 100;   /* as Kafka Streams: transactions stay short */
   const char *id = conf->application_id[0] ? conf->application_id : plan->app_id;
   app->app_id = eddy_strdup(id);
   eddy_buf_t dlq = {0};

@@ -38,6 +38,7 @@ typedef struct eddy_stream_thread_s {
   int64_t retry_at_us;
   int retry_streak;                  /* consecutive retry rounds (backoff exponent) */
   struct eddy_pg_sink_s *pg_sink;    /* `to postgres` sink task (engine/pg_sink*.c), or NULL */
+  struct eddy_txn_s *txn;            /* exactly_once_v2 (engine/txn.c); NULL otherwise */
 } eddy_stream_thread_t;
 
 struct eddy_app_s {
@@ -78,6 +79,40 @@ void eddy__retry_tick(eddy_stream_thread_t *t);
 void eddy__retry_positions(eddy_stream_thread_t *t, rd_kafka_topic_partition_list_t *pos);
 /** The assignment is revoked: lift the pauses, forget the held records. */
 void eddy__retry_clear(eddy_stream_thread_t *t);
+
+/* exactly_once_v2 (engine/txn.c). Under at_least_once eddy__txn_enabled() is false and
+ * the others do nothing. */
+/** Add the transactional settings to the thread's consumer or producer configuration
+ * (either may be NULL): isolation.level=read_committed, transactional.id=<app>-<index>. */
+int eddy__txn_configure(eddy_stream_thread_t *t, rd_kafka_conf_t *consumer,
+                        rd_kafka_conf_t *producer, eddy_error_t **err);
+/** Initialise the transactional producer (fencing an older one with the same id) and begin
+ * the first transaction. Call from the thread before it subscribes. */
+int eddy__txn_init(eddy_stream_thread_t *t, eddy_error_t **err);
+/** @returns true under exactly_once_v2. */
+bool eddy__txn_enabled(const eddy_stream_thread_t *t);
+/**
+ * The exactly-once commit: flush the stores, then send the consumed positions to the
+ * transaction and commit it, then commit the stores (KIP-892 order), then begin the next
+ * transaction. An abortable failure aborts the transaction, and unless \p revoking rewinds
+ * the consumer to the committed offsets and reopens the tasks (returns 0: nothing lost). A
+ * fenced or fatal producer returns EDDY_EKAFKA, and every later call fails the same way.
+ */
+int eddy__txn_commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err);
+/** @returns true when the tasks to restore were reopened after an abort and their stores
+ * hold exactly the last commit (nothing to restore). */
+bool eddy__txn_stores_current(eddy_stream_thread_t *t, const eddy_restore_job_t *jobs, size_t n);
+/** Free the thread's transaction state. */
+void eddy__txn_free(eddy_stream_thread_t *t);
+/** The positions to commit: the assignment at its consumed positions (held records
+ * included); *out (owned by the caller) lists only partitions with a position. Updates lag. */
+int eddy__thread_positions(eddy_stream_thread_t *t, rd_kafka_topic_partition_list_t **out,
+                           eddy_error_t **err);
+/** Commit \p l to the consumer group; *out is the error, rebalance errors logged and cleared. */
+void eddy__thread_commit_group(eddy_stream_thread_t *t, const rd_kafka_topic_partition_list_t *l,
+                               rd_kafka_resp_err_t *out);
+/** Close every task and open them again for the current assignment (to restore). */
+int eddy__thread_reopen_tasks(eddy_stream_thread_t *t, eddy_error_t **err);
 
 /** Create a thread's clients and executor. */
 int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err);

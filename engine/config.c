@@ -160,8 +160,12 @@ int eddy_config_set(eddy_config_t *c, const char *key, const char *value, eddy_e
   if (strncmp(key, "kafka.", 6) == 0 && key[6] != '\0')
     return set_kafka(c, key + 6, value);
   for (size_t i = 0; i < KEY_CNT; i++)
-    if (strcmp(keys[i].key, key) == 0)
-      return set_known(c, &keys[i], value, err);
+    if (strcmp(keys[i].key, key) == 0) {
+      int rc = set_known(c, &keys[i], value, err);
+      if (rc == 0 && strcmp(key, "commit.interval.ms") == 0)
+        c->commit_interval_set = true;
+      return rc;
+    }
   const char *names[KEY_CNT];
   for (size_t i = 0; i < KEY_CNT; i++)
     names[i] = keys[i].key;

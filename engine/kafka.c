@@ -93,3 +93,11 @@ int eddy_kafka_error(eddy_error_t **err, rd_kafka_resp_err_t e, const char *what
                            e == RD_KAFKA_RESP_ERR__TIMED_OUT,
                            "%s: %s (%s)", what, rd_kafka_err2str(e), rd_kafka_err2name(e));
 }
+
+bool eddy_kafka_embedded(rd_kafka_t *rk, int timeout_ms) {
+  char *id = rd_kafka_clusterid(rk, timeout_ms);
+  bool mock = id != NULL && strncmp(id, "mockCluster", 11) == 0;
+  if (id != NULL)
+    rd_kafka_mem_free(rk, id);
+  return mock;
+}

@@ -36,5 +36,11 @@ int eddy_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *valu
 rd_kafka_t *eddy_kafka_new(rd_kafka_conf_t *conf, eddy_client_kind_t kind, eddy_error_t **err);
 /** EDDY_EKAFKA error from a Kafka error code, keeping its name in the message. */
 int eddy_kafka_error(eddy_error_t **err, rd_kafka_resp_err_t e, const char *what);
+/**
+ * @returns true when \p rk talks to the embedded broker (librdkafka's mock
+ * cluster, whose cluster id is "mockCluster<hex>"). Waits up to \p timeout_ms
+ * for the cluster id.
+ */
+bool eddy_kafka_embedded(rd_kafka_t *rk, int timeout_ms);
 
 #endif

@@ -34,6 +34,7 @@ static const counter_t counters[] = {
   COUNTER(pg_rows_deleted, "Rows deleted by PostgreSQL sinks (tombstones)"),
   COUNTER(pg_batches, "Transactions committed by PostgreSQL sinks"),
   COUNTER(pg_retries, "Transient PostgreSQL failures retried by the sinks"),
+  COUNTER(txn_aborts, "exactly_once_v2: transactions aborted, their input processed again"),
 };
 
 #define COUNTER_CNT (sizeof(counters) / sizeof(counters[0]))

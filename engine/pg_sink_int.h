@@ -59,6 +59,7 @@ typedef struct eddy_pg_sink_s {
   eddy_app_t *app;
   eddy_kafka_ctx_t kafka_ctx;   /* owner: this sink */
   rd_kafka_t *consumer;
+  rd_kafka_t *producer;         /* dead letters (its own: the thread's may be transactional) */
   rd_kafka_queue_t *queue;
   PGconn *conn;
   eddy_pg_table_t *tables;

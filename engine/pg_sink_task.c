@@ -209,7 +209,11 @@ static int make_consumer(eddy_pg_sink_t *s, eddy_error_t **err) {
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
     return eddy_kafka_error(err, e, "subscribing to the PostgreSQL sink topics");
   s->queue = rd_kafka_queue_get_consumer(s->consumer);
-  return 0;
+  rd_kafka_conf_t *pc = eddy_kafka_conf(&app->conf, EDDY_CLIENT_PRODUCER, &s->kafka_ctx, err);
+  if (pc == NULL)
+    return EDDY_ECONFIG;
+  s->producer = eddy_kafka_new(pc, EDDY_CLIENT_PRODUCER, err);
+  return s->producer != NULL ? 0 : EDDY_EKAFKA;
 }
 
 static int make_tables(eddy_pg_sink_t *s, eddy_error_t **err) {
@@ -321,6 +325,10 @@ void eddy__pg_sink_destroy(eddy_pg_sink_t *s) {
     rd_kafka_queue_destroy(s->queue);
   if (s->consumer != NULL)
     rd_kafka_destroy(s->consumer);
+  if (s->producer != NULL) {
+    rd_kafka_flush(s->producer, 10000);
+    rd_kafka_destroy(s->producer);
+  }
   for (uint32_t i = 0; s->tables != NULL && i < s->table_cnt; i++)
     eddy__pg_table_free(&s->tables[i]);
   eddy_free(s->tables);

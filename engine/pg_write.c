@@ -200,7 +200,7 @@ static int dead_letter(eddy_pg_sink_t *s, const eddy_pg_op_t *op, const char *st
   rd_kafka_header_add(h, "eddy.source.offset", -1, off, -1);
   rd_kafka_header_add(h, "eddy.app", -1, s->app->app_id, -1);
   rd_kafka_resp_err_t e = rd_kafka_producev(
-      s->thread->producer, RD_KAFKA_V_TOPIC(s->app->dlq_topic),
+      s->producer, RD_KAFKA_V_TOPIC(s->app->dlq_topic),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(m->key, m->key_len),
       RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -330,7 +330,7 @@ static eddy_pg_class_t transaction(eddy_pg_sink_t *s, batch_t *b, bool careful,
   c = c == EDDY_PG_OK ? write_ops(s, b, careful, err) : c;
   c = c == EDDY_PG_OK ? write_offsets(s, err) : c;
   if (c == EDDY_PG_OK && b->dead + b->bad > 0 &&
-      rd_kafka_flush(s->thread->producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      rd_kafka_flush(s->producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
     c = (eddy_error_set(err, EDDY_EKAFKA, "dead letters not acknowledged"), EDDY_PG_TRANSIENT);
   c = c == EDDY_PG_OK ? simple(s, "COMMIT", err) : c;
   if (c != EDDY_PG_OK && s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)

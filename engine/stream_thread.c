@@ -138,6 +138,18 @@ static void close_tasks(eddy_stream_thread_t *t) {
   t->paused = NULL;
 }
 
+int eddy__thread_reopen_tasks(eddy_stream_thread_t *t, eddy_error_t **err) {
+  eddy__retry_clear(t);
+  close_tasks(t);
+  rd_kafka_topic_partition_list_t *parts = NULL;
+  rd_kafka_resp_err_t e = rd_kafka_assignment(t->consumer, &parts);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return eddy_kafka_error(err, e, "reading the assignment");
+  int rc = open_tasks(t, parts, err);
+  rd_kafka_topic_partition_list_destroy(parts);
+  return rc;
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
   eddy_stream_thread_t *t = ((eddy_kafka_ctx_t *)opaque)->owner;
@@ -154,7 +166,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
   }
   eddy_log(&app->log, EDDY_LOG_INFO, "thread", "%s/%d: revoking %d partition(s)", app->app_id,
            t->index, parts->cnt);
-  int rc = commit_positions(t, &cerr);
+  int rc = eddy__txn_enabled(t) ? eddy__txn_commit(t, true, &cerr) : commit_positions(t, &cerr);
   if (rc != 0)
     fail_thread(t, rc, cerr);
   eddy__retry_clear(t);
@@ -172,7 +184,8 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
     goto fail_conf;
   char client_id[256];
   snprintf(client_id, sizeof(client_id), "%s-thread-%d", app->app_id, t->index);
-  if (eddy_kafka_conf_set(cc, "client.id", client_id, err) != 0)
+  if (eddy_kafka_conf_set(cc, "client.id", client_id, err) != 0 ||
+      eddy__txn_configure(t, cc, NULL, err) != 0)
     goto fail_conf;
   rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
   t->consumer = eddy_kafka_new(cc, EDDY_CLIENT_CONSUMER, err);
@@ -182,6 +195,10 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
   rd_kafka_conf_t *pc = eddy_kafka_conf(&app->conf, EDDY_CLIENT_PRODUCER, &t->kafka_ctx, err);
   if (pc == NULL)
     return EDDY_ECONFIG;
+  if (eddy__txn_configure(t, NULL, pc, err) != 0) {
+    rd_kafka_conf_destroy(pc);
+    return EDDY_ECONFIG;
+  }
   rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
   t->producer = eddy_kafka_new(pc, EDDY_CLIENT_PRODUCER, err);
   if (t->producer == NULL)
@@ -192,6 +209,9 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
                          .state = app->state, .state_dir = app->conf.state_dir,
                          .late_topic = app->conf.late_records_topic,
                          .idle_advance_us = app->conf.window_idle_advance_ms * EDDY_MSEC,
+                         .checkpoint_us = app->conf.state_checkpoint_interval_ms > 0
+                                              ? app->conf.state_checkpoint_interval_ms * EDDY_MSEC
+                                              : -1,
                          .registry = app->registry};
   int rc = eddy_exec_new(&t->exec, app->plan, &env, err);
   return rc == 0 ? eddy__pg_sink_new(&t->pg_sink, t, err) : rc;
@@ -208,6 +228,7 @@ void eddy__thread_free(eddy_stream_thread_t *t) {
   eddy__retry_clear(t);
   eddy__pg_sink_destroy(t->pg_sink);
   t->pg_sink = NULL;
+  eddy__txn_free(t);
   eddy_exec_destroy(t->exec);
   t->exec = NULL;
   if (t->restorer != NULL)
@@ -272,40 +293,61 @@ static int flush_state_and_outputs(eddy_stream_thread_t *t, eddy_error_t **err) 
   return rc;
 }
 
-/* Flush outputs, then commit what was consumed: the at-least-once order. */
-static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
-  int rc = flush_state_and_outputs(t, err);
-  if (rc != 0)
-    return rc;
+int eddy__thread_positions(eddy_stream_thread_t *t, rd_kafka_topic_partition_list_t **out,
+                           eddy_error_t **err) {
+  *out = NULL;
   rd_kafka_topic_partition_list_t *pos = NULL;
   rd_kafka_resp_err_t e = rd_kafka_assignment(t->consumer, &pos);
   if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0)
     e = rd_kafka_position(t->consumer, pos);
-  if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0)
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (pos != NULL)
+      rd_kafka_topic_partition_list_destroy(pos);
+    return eddy_kafka_error(err, e, "reading positions");
+  }
+  rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(pos->cnt);
+  if (pos->cnt > 0) {
     eddy__retry_positions(t, pos);
-  if (e == RD_KAFKA_RESP_ERR_NO_ERROR && pos->cnt > 0) {
     atomic_store(&t->lag, compute_lag(t, pos));
-    rd_kafka_topic_partition_list_t *commit = rd_kafka_topic_partition_list_new(pos->cnt);
-    for (int i = 0; i < pos->cnt; i++)
-      if (pos->elems[i].offset >= 0)
-        rd_kafka_topic_partition_list_add(commit, pos->elems[i].topic, pos->elems[i].partition)
-            ->offset = pos->elems[i].offset;
-    if (commit->cnt > 0) {
-      e = rd_kafka_commit(t->consumer, commit, 0);
-      if (commit_retriable(e))
-        eddy_log(&t->app->log, EDDY_LOG_INFO, "thread", "%s/%d: commit deferred: %s",
-                 t->app->app_id, t->index, rd_kafka_err2str(e));
-      else if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-        rc = eddy_kafka_error(err, e, "committing offsets");
-    }
-    rd_kafka_topic_partition_list_destroy(commit);
-  } else if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    rc = eddy_kafka_error(err, e, "reading positions");
   } else {
     atomic_store(&t->lag, 0);
   }
-  if (pos != NULL)
-    rd_kafka_topic_partition_list_destroy(pos);
+  for (int i = 0; i < pos->cnt; i++)
+    if (pos->elems[i].offset >= 0)
+      rd_kafka_topic_partition_list_add(commit, pos->elems[i].topic, pos->elems[i].partition)
+          ->offset = pos->elems[i].offset;
+  rd_kafka_topic_partition_list_destroy(pos);
+  *out = commit;
+  return 0;
+}
+
+void eddy__thread_commit_group(eddy_stream_thread_t *t, const rd_kafka_topic_partition_list_t *l,
+                               rd_kafka_resp_err_t *out) {
+  rd_kafka_resp_err_t e = l->cnt > 0 ? rd_kafka_commit(t->consumer, l, 0) : 0;
+  if (commit_retriable(e)) {
+    eddy_log(&t->app->log, EDDY_LOG_INFO, "thread", "%s/%d: commit deferred: %s",
+             t->app->app_id, t->index, rd_kafka_err2str(e));
+    e = RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  *out = e;
+}
+
+/* Flush outputs, then commit what was consumed: the at-least-once order. */
+static int commit_positions(eddy_stream_thread_t *t, eddy_error_t **err) {
+  if (eddy__txn_enabled(t))
+    return eddy__txn_commit(t, false, err);   /* exactly_once_v2: engine/txn.c */
+  int rc = flush_state_and_outputs(t, err);
+  if (rc != 0)
+    return rc;
+  rd_kafka_topic_partition_list_t *commit = NULL;
+  rc = eddy__thread_positions(t, &commit, err);
+  if (rc == 0) {
+    rd_kafka_resp_err_t e;
+    eddy__thread_commit_group(t, commit, &e);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      rc = eddy_kafka_error(err, e, "committing offsets");
+    rd_kafka_topic_partition_list_destroy(commit);
+  }
   t->last_commit_us = eddy_clock_monotonic_us();
   if (rc == 0)
     atomic_fetch_add(&t->app->counters.commits, 1);
@@ -460,6 +502,7 @@ static int run_restore(eddy_stream_thread_t *t, eddy_restore_job_t *jobs, size_t
   rc_conf.batch_records = (size_t)c->state_restore_batch_records;
   rc_conf.memory_bytes = (size_t)c->state_restore_memory_bytes;
   rc_conf.cancel = &t->app->stop;
+  rc_conf.wipe_dirty = eddy__txn_enabled(t);   /* evicted writes may be of an aborted transaction */
   return eddy_restore_run(t->restorer, jobs, n, &rc_conf, &t->restore, err);
 }
 
@@ -469,8 +512,11 @@ static int restore_tasks(eddy_stream_thread_t *t, eddy_error_t **err) {
   eddy_restore_job_t *jobs;
   size_t n;
   int64_t t0 = eddy_clock_monotonic_us();
-  int rc = eddy_exec_restore_jobs(t->exec, &jobs, &n, err);
-  rc = rc == 0 && n > 0 ? run_restore(t, jobs, n, err) : rc;
+  /* exactly_once_v2: close the open transaction first, a long restore must not outlive it */
+  int rc = eddy__txn_enabled(t) ? commit_positions(t, err) : 0;
+  rc = rc == 0 ? eddy_exec_restore_jobs(t->exec, &jobs, &n, err) : rc;
+  if (rc == 0 && n > 0 && !eddy__txn_stores_current(t, jobs, n))
+    rc = run_restore(t, jobs, n, err);
   if (rc == EDDY_ECANCELED && atomic_load(&app->stop)) {
     eddy_error_destroy(*err);   /* stopping while restoring: nothing was processed */
     *err = NULL;
@@ -547,6 +593,7 @@ void *eddy__thread_main(void *arg) {
   eddy_app_t *app = t->app;
   eddy_error_t *err = NULL;
   int rc = eddy__retry_register(t, &err);
+  rc = rc == 0 ? eddy__txn_init(t, &err) : rc;
   rc = rc == 0 ? subscribe(t, &err) : rc;
   if (rc == 0)
     rc = run_loop(t, &err);

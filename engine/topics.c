@@ -237,11 +237,32 @@ static int ensure_pg_sinks(eddy_app_t *app, rd_kafka_t *rk, int *parts, eddy_err
   return 0;
 }
 
+/*
+ * `eddy run --bootstrap` against a separate embedded broker: it has no
+ * CreateTopics (the request would time out), so internal topics must have
+ * been made up front (`eddy broker --topic NAME:PARTITIONS`); the callback
+ * only finds them.
+ */
+static int find_on_embedded(void *opaque, const char *topic, int partitions, eddy_error_t **err) {
+  (void)partitions;
+  int have = 0;
+  int rc = partition_count(opaque, topic, &have, err);
+  if (rc == 0 && have == 0)
+    rc = eddy_error_set(err, EDDY_ECONFIG, "internal topic %s does not exist and the embedded "
+                        "broker cannot create topics: start it with --topic %s:%d", topic,
+                        topic, partitions);
+  return rc == 0 ? EDDY_EEXIST : rc;
+}
+
 int eddy__app_topics(eddy_app_t *app, eddy_error_t **err) {
   const eddy_plan_t *plan = app->plan;
   if (plan->store_cnt == 0 && plan->subtopology_cnt <= 1 && !eddy__plan_has_pg_sink(plan))
     return 0;
   rd_kafka_t *rk = app->threads[0].producer;
+  if (app->create_topic == NULL && eddy_kafka_embedded(rk, METADATA_TIMEOUT_MS)) {
+    app->create_topic = find_on_embedded;
+    app->create_opaque = rk;
+  }
   int *parts = eddy_calloc(plan->subtopology_cnt + 1, sizeof(int));
   int rc = parts != NULL ? ensure_repartitions(app, rk, parts, err) : EDDY_ENOMEM;
   for (uint32_t s = 0; rc == 0 && s < plan->subtopology_cnt; s++)

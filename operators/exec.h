@@ -40,6 +40,7 @@ typedef struct eddy_counters_s {
   atomic_llong pg_rows_deleted; /* PostgreSQL sinks: rows deleted by tombstones */
   atomic_llong pg_batches;      /* PostgreSQL sinks: committed transactions */
   atomic_llong pg_retries;      /* PostgreSQL sinks: transient failures retried */
+  atomic_llong txn_aborts;      /* exactly_once_v2: transactions aborted (and retried) */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */
@@ -54,6 +55,8 @@ typedef struct eddy_exec_env_s {
   const char *state_dir;        /* state.dir (checkpoint files) */
   const char *late_topic;       /* NULL or "": late records are only counted */
   int64_t idle_advance_us;      /* window.idle.advance.ms in µs; 0: off */
+  int64_t checkpoint_us;        /* state.checkpoint.interval.ms in µs (0: every commit);
+                                   a zero env (no runtime) means 30 s */
   /* Avro sources and sinks: the application's registry client (locks itself) */
   struct eddy_sr_client_s *registry;
 } eddy_exec_env_t;

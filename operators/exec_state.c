@@ -218,15 +218,23 @@ static int write_checkpoint(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) 
 /*
  * Restore trusts the offset each store records in its own commit, so the
  * checkpoint file only tells others (metrics, tools) where a task is: it is
- * written at most every CHECKPOINT_INTERVAL and when the task closes, not
- * with every commit (each write is two fsyncs).
+ * written at most every state.checkpoint.interval.ms and when the task
+ * closes, not with every commit (each write is two fsyncs). The stores'
+ * memtables are flushed to disk then too: their writes skip the WAL, so
+ * after a crash a store is as of its last flush, and the restore replays
+ * the changelog from the offset recorded then.
  */
 int eddy__task_checkpoint(eddy_exec_t *x, eddy_task_t *t, bool now, eddy_error_t **err) {
   int64_t clock = eddy_clock_monotonic_us();
-  if (x->env.state == NULL || !t->checkpoint_stale ||
-      (!now && clock - t->checkpoint_us < CHECKPOINT_INTERVAL))
+  int64_t every = x->env.checkpoint_us > 0 ? x->env.checkpoint_us : CHECKPOINT_INTERVAL;
+  if (x->env.checkpoint_us < 0)
+    every = 0;
+  if (x->env.state == NULL || !t->checkpoint_stale || (!now && clock - t->checkpoint_us < every))
     return 0;
-  int rc = write_checkpoint(x, t, err);
+  int rc = 0;
+  for (uint32_t i = 0; rc == 0 && !now && i < t->store_cnt; i++)
+    rc = eddy_store_persist(t->stores[i], err);   /* closing tasks persist themselves */
+  rc = rc == 0 ? write_checkpoint(x, t, err) : rc;
   if (rc == 0) {
     t->checkpoint_stale = false;
     t->checkpoint_us = clock;

@@ -134,8 +134,13 @@ static int plan_job(restore_t *r, rjob_t *rj, int timeout_ms, eddy_error_t **err
     return eddy_error_set_ex(err, EDDY_EKAFKA, "kafka", true, "restore %s: offsets of %s [%d]: %s",
                              st->name, job->topic, (int)job->partition, rd_kafka_err2str(e));
   int64_t committed = eddy_store_committed_offset(st);
-  bool reset = committed >= hi || (committed == EDDY_OFFSET_NONE && eddy_store_dirty(st));
+  bool dirty = eddy_store_dirty(st) && (committed == EDDY_OFFSET_NONE || r->conf->wipe_dirty);
+  bool reset = committed >= hi || dirty;
   if (reset) {
+    if (dirty && committed != EDDY_OFFSET_NONE)
+      eddy_log(r->conf->logger, EDDY_LOG_WARN, "restore",
+               "store %s: holds writes evicted after its last commit, which may belong to an "
+               "aborted transaction: wiping and restoring from the beginning", st->name);
     if (committed >= hi)
       eddy_log(r->conf->logger, EDDY_LOG_WARN, "restore",
                "store %s: recorded offset %" PRId64 " is past the end %" PRId64

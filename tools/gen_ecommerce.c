@@ -77,6 +77,7 @@ typedef struct {
   char name[GEN_STR_MAX];
   int category;
   int64_t price_cents, stock, created_at, updated_at;
+  int64_t sold;               /* units sold since the last restock */
   bool restock_pending;
 } product_t;
 
@@ -251,6 +252,7 @@ static int place_order(shop_t *s, int64_t user, int64_t now) {
   for (int i = 0; rc == 0 && i < n; i++) {
     product_t *p = &s->products[idx[i]];
     rc = push_stock(s, now, tx, p, -qty[i]);
+    p->sold += qty[i];
     if (rc == 0 && p->stock <= 5 && !p->restock_pending) {
       int64_t pa[1] = {idx[i]};
       p->restock_pending = true;
@@ -308,7 +310,12 @@ static int view(shop_t *s, gen_action_t *a, int64_t now) {
 static int restock(shop_t *s, gen_action_t *a, int64_t now) {
   product_t *p = &s->products[a->arg[0]];
   p->restock_pending = false;
-  return push_stock(s, now, s->next_tx++, p, gen_rand_range(&s->rnd, 20, 60));
+  /* 20 to 60 units, plus 1 to 2 times what sold since the last restock: busy shops
+     restock more, so products are in stock most of the time at any event rate. */
+  int64_t qty = gen_rand_range(&s->rnd, 20, 60);
+  qty += p->sold * gen_rand_range(&s->rnd, 100, 200) / 100;
+  p->sold = 0;
+  return push_stock(s, now, s->next_tx++, p, qty);
 }
 
 static int run(shop_t *s, gen_action_t *a, int64_t now) {

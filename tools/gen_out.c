@@ -142,7 +142,8 @@ int gen_sink_write(gen_sink_t *s, const gen_record_t *r, eddy_error_t **err) {
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_producev(
         s->rk, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(r->key, r->key_len), RD_KAFKA_V_VALUE((void *)(uintptr_t)r->value, r->value_len),
+        RD_KAFKA_V_KEY(r->key, r->key_len),
+        RD_KAFKA_V_VALUE((void *)(uintptr_t)r->value, r->value_len),
         RD_KAFKA_V_TIMESTAMP(r->timestamp_ms), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
       break;

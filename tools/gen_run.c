@@ -91,8 +91,8 @@ static void report(run_t *r) {
     left = (double)(r->o->start_us + r->o->duration_us - r->now_us) / 1e6 * r->o->event_rate;
   if (left >= 0 && rate > 0)
     snprintf(eta, sizeof(eta), ", ETA %.0fs", left / rate);
-  fprintf(stderr, "eddy gen: %lld events, %.0f/s, %lld acknowledged%s;", r->done, rate, acked,
-          eta);
+  fprintf(stderr, "eddy gen: %lld events, %.0f/s, %lld %s%s;", r->done, rate, acked,
+          r->o->output ? "written" : "acknowledged", eta);
   per_table(r);
   r->last_report = wall;
   r->last_done = r->done;

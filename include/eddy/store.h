@@ -471,6 +471,8 @@ typedef struct {
   size_t memory_bytes;            /* staged bytes of all jobs together (default 64 MiB):
                                      each job's batch is at most memory_bytes / jobs */
   const atomic_bool *cancel;      /* set to stop early (EDDY_ECANCELED) */
+  bool wipe_dirty;                /* exactly-once: a store holding evicted (uncommitted)
+                                     writes is wiped and restored from the beginning */
 } eddy_restore_conf_t;
 
 void eddy_restore_conf_init(eddy_restore_conf_t *conf);
