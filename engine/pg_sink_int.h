@@ -71,6 +71,7 @@ typedef struct eddy_pg_sink_s {
   int64_t pending_since_us;
   eddy_arena_t *arena;          /* the batch's parameters */
   eddy_buf_t sql;
+  uint64_t generation;          /* counts rebalance callbacks */
   bool need_position;           /* seek every partition to its stored offset first */
   int64_t retry_at_us;
   int64_t backoff_us;

@@ -153,6 +153,7 @@ static int track(eddy_pg_sink_t *s, const rd_kafka_topic_partition_list_t *parts
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
   eddy_pg_sink_t *s = ((eddy_kafka_ctx_t *)opaque)->owner;
+  s->generation++;
   eddy_log(&s->app->log, EDDY_LOG_INFO, "pg-sink", "%s/%d: %s %d sink partition(s)",
            s->app->app_id, s->thread->index,
            e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assigned" : "revoking", parts->cnt);
@@ -272,21 +273,19 @@ int eddy__pg_sink_tick(eddy_pg_sink_t *s, eddy_error_t **err) {
     return rc > 0 ? 0 : rc;
   while (s->pending_cnt < s->pending_cap) {
     size_t want = s->pending_cap - s->pending_cnt;
-    ssize_t n = rd_kafka_consume_batch_queue(s->queue, 0, s->pending + s->pending_cnt,
-                                             want < 64 ? want : 64);
-    if (n <= 0 || s->need_position)
-      break;
-    size_t kept = 0;
+    uint64_t gen = s->generation;
+    /* into m[]: a rebalance callback inside the call may write or drop the pending batch */
+    ssize_t n = rd_kafka_consume_batch_queue(s->queue, 0, m, want < 64 ? want : 64);
     for (ssize_t i = 0; i < n; i++) {
-      rd_kafka_message_t *msg = s->pending[s->pending_cnt + (size_t)i];
-      if (msg->err)
-        rd_kafka_message_destroy(msg);   /* an event (e.g. topic not there yet) */
+      if (m[i]->err || gen != s->generation || s->need_position)
+        rd_kafka_message_destroy(m[i]);   /* an event, or from before a rebalance */
       else
-        s->pending[s->pending_cnt + kept++] = msg;
+        s->pending[s->pending_cnt++] = m[i];
+      if (s->pending_cnt == 1)
+        s->pending_since_us = now;
     }
-    if (s->pending_cnt == 0 && kept > 0)
-      s->pending_since_us = now;
-    s->pending_cnt += kept;
+    if (n <= 0 || gen != s->generation || s->need_position)
+      break;
   }
   if (s->need_position) {   /* a rebalance ran inside the consume */
     drop_pending(s);

@@ -353,6 +353,12 @@ static int make_ops(eddy_pg_sink_t *s, batch_t *b, eddy_error_t **err) {
     eddy_pg_part_t *p = t < s->table_cnt ? eddy__pg_part(s, t, m->partition) : NULL;
     if (p == NULL)
       continue;   /* revoked meanwhile */
+    if (m->offset < p->next) {
+      /* below the stored offset: applied already (a fetch from before a re-assignment) */
+      eddy_log(&s->app->log, EDDY_LOG_DEBUG, "pg-sink", "%s [%" PRId32 "] @%" PRId64 ": skipped, "
+               "PostgreSQL has it", topic, m->partition, m->offset);
+      continue;
+    }
     p->next = m->offset + 1;
     eddy_pg_op_t *op = &b->ops[b->cnt++];
     op->msg = m;

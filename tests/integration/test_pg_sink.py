@@ -46,7 +46,7 @@ a | left join b on key | select id = key, v = a.v, w = b.w | to postgres kv key 
 
 SCHEMA = """
 CREATE TABLE kv (id int PRIMARY KEY, v int NOT NULL CHECK (v <> 13), w int);
-CREATE TABLE kv_audit (seq bigserial, id int, v int, w int);
+CREATE TABLE kv_audit (seq bigserial, id int, v int, w int, txid bigint DEFAULT txid_current(), at timestamptz DEFAULT clock_timestamp());
 CREATE FUNCTION kv_audit_fn() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN INSERT INTO kv_audit (id, v, w) VALUES (NEW.id, NEW.v, NEW.w); RETURN NULL; END $$;
 CREATE TRIGGER kv_audit AFTER INSERT OR UPDATE ON kv FOR EACH ROW EXECUTE FUNCTION kv_audit_fn();
@@ -214,6 +214,13 @@ def check_exactly_once(conn, bootstrap):
     with conn.cursor() as c:
         c.execute("SELECT id, v, w FROM kv_audit")
         audit = collections.Counter(tuple(r) for r in c.fetchall())
+    if audit != applied:
+        extra = audit - applied
+        print("extra total", sum(extra.values()), "missing", sum((applied - audit).values()))
+        with conn.cursor() as c:
+            for k in list(extra)[:3]:
+                c.execute("SELECT seq, txid, at FROM kv_audit WHERE id=%s AND v=%s AND w IS NOT DISTINCT FROM %s", k)
+                print(k, c.fetchall())
     assert audit == applied, "applied != sink topic: missing %s, extra %s" % (
         list((applied - audit).items())[:5], list((audit - applied).items())[:5])
     return sum(applied.values())
