@@ -29,9 +29,9 @@ void eddy__check_table_op(eddy_checker_t *ck, const eddy_ast_op_t *op, const edd
     fail(ck, op->off, op->len, "'%s' cannot read a table directly: a table can only be joined "
          "('| join <table> on key')%s", op_name, "");
   if (op->kind != EDDY_OP_WHERE && op->kind != EDDY_OP_SELECT && op->kind != EDDY_OP_TO_KAFKA &&
-      op->kind != EDDY_OP_TO_STDOUT)
+      op->kind != EDDY_OP_TO_STDOUT && op->kind != EDDY_OP_TO_POSTGRES)
     fail(ck, op->off, op->len, "'%s' cannot follow a table-table join yet (use where, select, "
-         "to kafka or to stdout)%s", op_name, "");
+         "to kafka, to postgres or to stdout)%s", op_name, "");
 }
 
 /* Two key types match when they encode alike (int and bigint are one type). */

@@ -54,6 +54,8 @@ void eddy_app_destroy(eddy_app_t *app);
 const char *eddy_app_id(const eddy_app_t *app);
 /** Live counters (atomics). */
 const eddy_counters_t *eddy_app_counters(const eddy_app_t *app);
+/** Records of the `to postgres` sink topics not yet written to PostgreSQL (all threads). */
+long long eddy_app_pg_sink_lag(const eddy_app_t *app);
 /** Sum of committed-offset lag over the assigned partitions, -1 if unknown. */
 long long eddy_app_lag(const eddy_app_t *app);
 

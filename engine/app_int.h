@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "engine/app.h"
+#include "engine/instance.h"
 #include "engine/kafka.h"
 
 typedef struct eddy_stream_thread_s {
@@ -37,6 +38,7 @@ typedef struct eddy_stream_thread_s {
   rd_kafka_topic_partition_list_t *probing;  /* resumed, their record not processed yet */
   int64_t retry_at_us;
   int retry_streak;                  /* consecutive retry rounds (backoff exponent) */
+  struct eddy_pg_sink_s *pg_sink;    /* `to postgres` sink task (engine/pg_sink*.c), or NULL */
   struct eddy_txn_s *txn;            /* exactly_once_v2 (engine/txn.c); NULL otherwise */
 } eddy_stream_thread_t;
 
@@ -59,6 +61,7 @@ struct eddy_app_s {
   eddy_topic_create_fn create_topic; /* internal topics without the admin API */
   void *create_opaque;
   struct eddy_sr_client_s *registry; /* Avro plans: one client for every thread */
+  eddy_instance_t instance;          /* exactly_once_v2: this process's id (instance.h) */
 };
 
 /** Create the internal topics (repartition, changelogs) before the threads start (topics.c). */
@@ -129,6 +132,19 @@ int eddy__batch_order(rd_kafka_message_t **msgs, size_t n);
 int eddy__global_start(eddy_stream_thread_t *t, eddy_error_t **err);
 /** Apply what arrived on the global tables' topics since the last call (never waits). */
 int eddy__global_poll(eddy_stream_thread_t *t, eddy_error_t **err);
+/* PostgreSQL sinks (engine/pg_sink.c, pg_sink_task.c) */
+/** @returns true when \p plan has a `to postgres` sink. */
+bool eddy__plan_has_pg_sink(const eddy_plan_t *plan);
+/** The thread's sink task (connects and checks the tables); *out NULL without sinks. */
+int eddy__pg_sink_new(struct eddy_pg_sink_s **out, eddy_stream_thread_t *t, eddy_error_t **err);
+/** Consume what is there, write a batch when due. Never waits. @returns 0 or a fatal error. */
+int eddy__pg_sink_tick(struct eddy_pg_sink_s *s, eddy_error_t **err);
+/** Write the last batch and leave the sink group (NULL-safe). */
+void eddy__pg_sink_stop(struct eddy_pg_sink_s *s);
+/** NULL-safe. */
+void eddy__pg_sink_destroy(struct eddy_pg_sink_s *s);
+/** Records of the sink's partitions not yet in PostgreSQL (NULL: 0). */
+long long eddy__pg_sink_lag(const struct eddy_pg_sink_s *s);
 /** Free what eddy__thread_init made. */
 void eddy__thread_free(eddy_stream_thread_t *t);
 

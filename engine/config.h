@@ -69,7 +69,17 @@ typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee
   X(schema_registry_backoff_ms, "schema.registry.retry.backoff.ms", INT, "100",          \
     "First wait before retrying a record while the registry is unreachable")              \
   X(schema_registry_backoff_max_ms, "schema.registry.retry.backoff.max.ms", INT, "10000", \
-    "Longest wait between retries (the wait doubles up to it)")
+    "Longest wait between retries (the wait doubles up to it)")                          \
+  X(postgres_url, "postgres.url", STR, "",                                               \
+    "PostgreSQL for `to postgres` (libpq conninfo or postgresql:// URI); empty: PG* env") \
+  X(postgres_batch_rows, "postgres.batch.rows", INT, "500",                              \
+    "Most rows a PostgreSQL sink writes in one transaction")                             \
+  X(postgres_batch_ms, "postgres.batch.ms", INT, "100",                                  \
+    "Longest a PostgreSQL sink holds rows before writing them")                          \
+  X(postgres_backoff_ms, "postgres.retry.backoff.ms", INT, "100",                        \
+    "First wait before retrying after PostgreSQL was unreachable")                       \
+  X(postgres_backoff_max_ms, "postgres.retry.backoff.max.ms", INT, "10000",              \
+    "Longest wait between PostgreSQL retries (the wait doubles up to it)")
 
 typedef struct eddy_config_s {
   char *application_id;
@@ -98,6 +108,11 @@ typedef struct eddy_config_s {
   int64_t schema_registry_timeout_ms;
   int64_t schema_registry_backoff_ms;
   int64_t schema_registry_backoff_max_ms;
+  char *postgres_url;
+  int64_t postgres_batch_rows;
+  int64_t postgres_batch_ms;
+  int64_t postgres_backoff_ms;
+  int64_t postgres_backoff_max_ms;
   bool commit_interval_set;             /* set explicitly (else 100 under exactly_once_v2) */
   /* kafka.* pass-through, prefix removed; owned */
   char **kafka_keys;

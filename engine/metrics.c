@@ -30,6 +30,10 @@ static const counter_t counters[] = {
   COUNTER(late, "Records that arrived after (one of) their windows closed"),
   COUNTER(commits, "Completed commits (outputs, state and positions durable)"),
   COUNTER(registry_waits, "Records held for a retry while the Schema Registry was unreachable"),
+  COUNTER(pg_rows_upserted, "Rows inserted or updated by PostgreSQL sinks"),
+  COUNTER(pg_rows_deleted, "Rows deleted by PostgreSQL sinks (tombstones)"),
+  COUNTER(pg_batches, "Transactions committed by PostgreSQL sinks"),
+  COUNTER(pg_retries, "Transient PostgreSQL failures retried by the sinks"),
   COUNTER(txn_aborts, "exactly_once_v2: transactions aborted, their input processed again"),
 };
 
@@ -79,6 +83,7 @@ static int family(eddy_buf_t *out, const char *name, const char *type, const cha
 
 static long long g_running(const eddy_app_t *a) { return eddy_app_running(a) ? 1 : 0; }
 static long long g_lag(const eddy_app_t *a) { return eddy_app_lag(a); }
+static long long g_pg_lag(const eddy_app_t *a) { return eddy_app_pg_sink_lag(a); }
 
 #define RESTORE_GAUGE(fn, field)                                                         \
   static long long fn(const eddy_app_t *a) {                                             \
@@ -99,6 +104,8 @@ static const struct {
 } gauges[] = {
   {"running", "1 while the application's stream threads run", g_running},
   {"consumer_lag", "Committed-offset lag over the assigned partitions (-1: unknown)", g_lag},
+  {"pg_sink_lag", "Records of the PostgreSQL sink topics not yet written to PostgreSQL",
+   g_pg_lag},
   {"restore_stores", "Stores of the current or last restore", g_restore_stores_total},
   {"restore_stores_done", "Stores of the current or last restore that are restored",
    g_restore_stores_done},

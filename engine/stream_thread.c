@@ -213,7 +213,8 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
                                               ? app->conf.state_checkpoint_interval_ms * EDDY_MSEC
                                               : -1,
                          .registry = app->registry};
-  return eddy_exec_new(&t->exec, app->plan, &env, err);
+  int rc = eddy_exec_new(&t->exec, app->plan, &env, err);
+  return rc == 0 ? eddy__pg_sink_new(&t->pg_sink, t, err) : rc;
 
 fail_conf:
   if (cc != NULL)
@@ -225,6 +226,8 @@ void eddy__thread_free(eddy_stream_thread_t *t) {
   if (t->producer != NULL && t->exec != NULL)
     close_tasks(t);
   eddy__retry_clear(t);
+  eddy__pg_sink_destroy(t->pg_sink);
+  t->pg_sink = NULL;
   eddy__txn_free(t);
   eddy_exec_destroy(t->exec);
   t->exec = NULL;
@@ -558,6 +561,7 @@ static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
     resume_when_ready(t);
     eddy__retry_tick(t);
     rc = rc == 0 ? process_batch(t, q, msgs, max, err) : rc;
+    rc = rc == 0 && t->pg_sink != NULL ? eddy__pg_sink_tick(t->pg_sink, err) : rc;
     rc = rc == 0 ? punctuate(t, err) : rc;
     if (rc == 0 && eddy_clock_monotonic_us() - t->last_commit_us >= interval)
       rc = commit_positions(t, err);
@@ -598,6 +602,7 @@ void *eddy__thread_main(void *arg) {
              eddy_error_msg(err));
     atomic_store(&app->stop, true); /* one thread failing stops the application */
   }
+  eddy__pg_sink_stop(t->pg_sink);   /* its last batch, after the last commit */
   wait_for_threads(t);
   /* close leaves the group cleanly; the revoke callback commits (already done) */
   rd_kafka_consumer_close(t->consumer);

@@ -209,6 +209,29 @@ static int ensure_changelogs(eddy_app_t *app, rd_kafka_t *rk, const int *parts,
   return 0;
 }
 
+/* `to postgres` topics <app>-<node>: as many partitions as the writing sub-topology has. */
+static int ensure_pg_sinks(eddy_app_t *app, rd_kafka_t *rk, int *parts, eddy_error_t **err) {
+  const eddy_plan_t *plan = app->plan;
+  for (uint32_t i = 0; i < plan->node_cnt; i++) {
+    const eddy_plan_node_t *n = plan->nodes[i];
+    if (n->kind != EDDY_NODE_SINK_POSTGRES)
+      continue;
+    char topic[512];
+    eddy_plan_internal_topic(topic, sizeof(topic), app->app_id, n->name);
+    int have = 0;
+    int rc = size_subtopology(app, rk, n->subtopology, parts, 0, err);
+    rc = rc == 0 ? partition_count(rk, topic, &have, err) : rc;   /* made up front: fine */
+    if (rc == 0 && have != 0 && have != parts[n->subtopology])
+      rc = eddy_error_set(err, EDDY_ECONFIG, "topic %s has %d partitions, the application "
+                          "needs %d", topic, have, parts[n->subtopology]);
+    rc = rc == 0 && have == 0 ? ensure_repartition(app, rk, topic, parts[n->subtopology], err)
+                              : rc;
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
 /*
  * `eddy run --bootstrap` against a separate embedded broker: it has no
  * CreateTopics (the request would time out), so internal topics must have
@@ -228,7 +251,7 @@ static int find_on_embedded(void *opaque, const char *topic, int partitions, edd
 
 int eddy__app_topics(eddy_app_t *app, eddy_error_t **err) {
   const eddy_plan_t *plan = app->plan;
-  if (plan->store_cnt == 0 && plan->subtopology_cnt <= 1)
+  if (plan->store_cnt == 0 && plan->subtopology_cnt <= 1 && !eddy__plan_has_pg_sink(plan))
     return 0;
   rd_kafka_t *rk = app->threads[0].producer;
   if (app->create_topic == NULL && eddy_kafka_embedded(rk, METADATA_TIMEOUT_MS)) {
@@ -242,6 +265,8 @@ int eddy__app_topics(eddy_app_t *app, eddy_error_t **err) {
       rc = size_subtopology(app, rk, s, parts, 0, err);
   if (rc == 0)
     rc = ensure_changelogs(app, rk, parts, err);
+  if (rc == 0)
+    rc = ensure_pg_sinks(app, rk, parts, err);
   eddy_free(parts);
   return rc;
 }

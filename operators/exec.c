@@ -229,6 +229,7 @@ int eddy__exec_push(eddy_exec_t *x, const eddy_plan_node_t *node, const eddy_row
   case EDDY_NODE_CHECK: return eddy__op_check(x, node, row, err);
   case EDDY_NODE_SINK_KAFKA: return eddy__sink_kafka(x, node, row, err);
   case EDDY_NODE_SINK_STDOUT: return eddy__sink_stdout(x, node, row, err);
+  case EDDY_NODE_SINK_POSTGRES: return eddy__sink_postgres(x, node, row, err);
   case EDDY_NODE_REPARTITION: return eddy__op_repartition(x, node, row, err);
   case EDDY_NODE_AGGREGATE: return eddy__op_aggregate(x, node, row, err);
   case EDDY_NODE_TABLE: return eddy__op_table(x, node, row, err);

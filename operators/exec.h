@@ -36,6 +36,10 @@ typedef struct eddy_counters_s {
   atomic_llong late;            /* records that arrived after (one of) their windows closed */
   atomic_llong commits;         /* completed commits (outputs, state and positions durable) */
   atomic_llong registry_waits;  /* records held (to retry) while the Schema Registry was down */
+  atomic_llong pg_rows_upserted;/* PostgreSQL sinks: rows inserted or updated */
+  atomic_llong pg_rows_deleted; /* PostgreSQL sinks: rows deleted by tombstones */
+  atomic_llong pg_batches;      /* PostgreSQL sinks: committed transactions */
+  atomic_llong pg_retries;      /* PostgreSQL sinks: transient failures retried */
   atomic_llong txn_aborts;      /* exactly_once_v2: transactions aborted (and retried) */
 } eddy_counters_t;
 

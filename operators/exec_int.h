@@ -195,6 +195,9 @@ int eddy__op_check(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *
 /* sinks (operators/sink.c) */
 int eddy__sink_kafka(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row, eddy_error_t **err);
 int eddy__sink_stdout(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row, eddy_error_t **err);
+/** `to postgres`: produce to <app>-<node> (operators/sink_pg.c). */
+int eddy__sink_postgres(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_t *row,
+                        eddy_error_t **err);
 /** Produce one message, waiting while the producer queue is full. */
 int eddy__produce(eddy_exec_t *x, const char *topic, const void *key, size_t key_len,
                   const void *value, size_t value_len, int64_t ts_ms, void *headers,

@@ -7,6 +7,8 @@
 #   scripts/pg.sh start DIR   start; prints `url=postgresql://...` on stdout
 #   scripts/pg.sh stop DIR    stop (fast shutdown) and remove DIR
 #   scripts/pg.sh url DIR     print the connection URL of a running cluster
+#   scripts/pg.sh down DIR    stop the server, keep the cluster (tests: an outage)
+#   scripts/pg.sh up DIR      start a stopped cluster again on its port
 set -euo pipefail
 
 die() { echo "pg.sh: $*" >&2; exit 1; }
@@ -66,7 +68,15 @@ stop)
 url)
   url
   ;;
+down)
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  ;;
+up)
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
+    die "PostgreSQL did not start again: $(tail -n 5 "$dir/server.log")"
+  ;;
 *)
-  die "unknown command '$cmd' (start, stop or url)"
+  die "unknown command '$cmd' (start, stop, url, down or up)"
   ;;
 esac
