@@ -99,7 +99,8 @@ bool eddy__txn_enabled(const eddy_stream_thread_t *t);
  * transaction and commit it, then commit the stores (KIP-892 order), then begin the next
  * transaction. An abortable failure aborts the transaction, and unless \p revoking rewinds
  * the consumer to the committed offsets and reopens the tasks (returns 0: nothing lost). A
- * fenced or fatal producer returns EDDY_EKAFKA, and every later call fails the same way.
+ * fenced or fatal producer is replaced and the tasks reopened (returns 0); the fourth time
+ * within a minute it returns EDDY_EFENCED or EDDY_EKAFKA, and every later call fails too.
  */
 int eddy__txn_commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err);
 /** @returns true when the tasks to restore were reopened after an abort and their stores
@@ -107,6 +108,9 @@ int eddy__txn_commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err)
 bool eddy__txn_stores_current(eddy_stream_thread_t *t, const eddy_restore_job_t *jobs, size_t n);
 /** Free the thread's transaction state. */
 void eddy__txn_free(eddy_stream_thread_t *t);
+/** exactly_once_v2: abort and close the tasks, then replace the (fenced) producer by a new
+ * one with the same settings. The tasks stay closed (eddy__thread_reopen_tasks). */
+int eddy__thread_replace_producer(eddy_stream_thread_t *t, eddy_error_t **err);
 /** The positions to commit: the assignment at its consumed positions (held records
  * included); *out (owned by the caller) lists only partitions with a position. Updates lag. */
 int eddy__thread_positions(eddy_stream_thread_t *t, rd_kafka_topic_partition_list_t **out,

@@ -174,6 +174,37 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
   rd_kafka_assign(rk, NULL);
 }
 
+static int make_producer(eddy_stream_thread_t *t, eddy_error_t **err) {
+  rd_kafka_conf_t *pc = eddy_kafka_conf(&t->app->conf, EDDY_CLIENT_PRODUCER, &t->kafka_ctx, err);
+  if (pc == NULL)
+    return EDDY_ECONFIG;
+  if (eddy__txn_configure(t, NULL, pc, err) != 0) {
+    rd_kafka_conf_destroy(pc);
+    return EDDY_ECONFIG;
+  }
+  rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
+  t->producer = eddy_kafka_new(pc, EDDY_CLIENT_PRODUCER, err);
+  return t->producer == NULL ? EDDY_EKAFKA : 0;
+}
+
+/*
+ * exactly_once_v2: the producer is fenced or failed for good. Drop what the
+ * tasks hold since their last commit, close them (their changelog writers
+ * use the old producer), and make a new producer with the same
+ * transactional id; the caller initialises its transactions and reopens.
+ */
+int eddy__thread_replace_producer(eddy_stream_thread_t *t, eddy_error_t **err) {
+  eddy_exec_abort(t->exec);
+  close_tasks(t);
+  rd_kafka_destroy(t->producer);
+  t->producer = NULL;
+  atomic_store(&t->delivery_failures, 0);
+  int rc = make_producer(t, err);
+  if (rc == 0)
+    eddy_exec_set_producer(t->exec, t->producer);
+  return rc;
+}
+
 int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
   eddy_app_t *app = t->app;
   atomic_store(&t->lag, -1);
@@ -192,17 +223,9 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
   if (t->consumer == NULL)
     return EDDY_EKAFKA;
 
-  rd_kafka_conf_t *pc = eddy_kafka_conf(&app->conf, EDDY_CLIENT_PRODUCER, &t->kafka_ctx, err);
-  if (pc == NULL)
-    return EDDY_ECONFIG;
-  if (eddy__txn_configure(t, NULL, pc, err) != 0) {
-    rd_kafka_conf_destroy(pc);
-    return EDDY_ECONFIG;
-  }
-  rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
-  t->producer = eddy_kafka_new(pc, EDDY_CLIENT_PRODUCER, err);
-  if (t->producer == NULL)
-    return EDDY_EKAFKA;
+  int rc = make_producer(t, err);
+  if (rc != 0)
+    return rc;
 
   eddy_exec_env_t env = {.app_id = app->app_id, .dlq_topic = app->dlq_topic,
                          .producer = t->producer, .log = &app->log, .counters = &app->counters,
@@ -214,7 +237,7 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
                                               : -1,
                          .registry = app->registry,
                          .commit_request = eddy__txn_enabled(t) ? &t->commit_request : NULL};
-  int rc = eddy_exec_new(&t->exec, app->plan, &env, err);
+  rc = eddy_exec_new(&t->exec, app->plan, &env, err);
   return rc == 0 ? eddy__pg_sink_new(&t->pg_sink, t, err) : rc;
 
 fail_conf:

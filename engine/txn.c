@@ -26,7 +26,9 @@
  * since their last commit (closing and reopening the tasks, which restore
  * the changelog tail and start their operators from the stores), rewinds
  * the consumer to the committed offsets and goes on. A fenced or otherwise
- * fatal producer stops the application.
+ * fatal producer is replaced (recover()): the tasks drop their uncommitted
+ * state and reopen, the input is rewound; a thread whose producer must be
+ * replaced a fourth time within a minute stops.
  *
  * The embedded broker (librdkafka's mock cluster, recognised by its cluster
  * id) accepts TxnOffsetCommit but does not store the offsets: there the
@@ -43,6 +45,8 @@
 #define FLUSH_TIMEOUT_MS 60000
 #define RETRIES 5
 #define ABORTED 1   /* internal: the transaction was aborted and the input rewound */
+#define RECOVERIES 3                      /* producer replacements allowed ... */
+#define RECOVERY_WINDOW_US (60 * EDDY_SEC) /* ... within this time, then the thread stops */
 
 typedef struct eddy_txn_s {
   char id[256];                               /* transactional.id */
@@ -53,6 +57,8 @@ typedef struct eddy_txn_s {
   rd_kafka_consumer_group_metadata_t *group;  /* taken at each commit (generation changes) */
   rd_kafka_topic_partition_list_t *sent;      /* positions of the last committed transaction */
   bool stores_current;                        /* aborted: the reopened stores are as committed */
+  int64_t recoveries_us[RECOVERIES];          /* when the last producers were replaced */
+  int recovery_cnt;
 } eddy_txn_t;
 
 bool eddy__txn_enabled(const eddy_stream_thread_t *t) { return t->txn != NULL; }
@@ -119,9 +125,9 @@ static int fatal(eddy_stream_thread_t *t, const rd_kafka_error_t *e, const char 
     if (rd_kafka_error_is_fatal(e))
       code = rd_kafka_fatal_error(t->producer, reason, sizeof(reason));
     if (fenced_code(code))
-      snprintf(x->fatal_msg, sizeof(x->fatal_msg), "%s: the producer was fenced: another "
-               "instance with the same transactional id '%s' took over (%s); stopping this one",
-               what, x->id, rd_kafka_error_string(e));
+      snprintf(x->fatal_msg, sizeof(x->fatal_msg), "%s: the producer was fenced by a newer one "
+               "with the transactional id '%s' (a transaction outlived transaction.timeout.ms, or "
+               "another instance took over): %.200s", what, x->id, rd_kafka_error_string(e));
     else
       snprintf(x->fatal_msg, sizeof(x->fatal_msg), "%s: fatal transaction error on '%s': %s%s%.200s",
                what, x->id, rd_kafka_error_string(e), reason[0] ? ": " : "", reason);
@@ -330,7 +336,45 @@ static int flush_all(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err)
   return rc == 0 ? ABORTED : rc;
 }
 
-int eddy__txn_commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err) {
+/* A third replacement within the window means something keeps fencing us: give up. */
+static bool may_recover(eddy_txn_t *x) {
+  int64_t now = eddy_clock_monotonic_us();
+  int64_t oldest = x->recoveries_us[x->recovery_cnt % RECOVERIES];
+  if (x->recovery_cnt >= RECOVERIES && now - oldest < RECOVERY_WINDOW_US)
+    return false;
+  x->recoveries_us[x->recovery_cnt++ % RECOVERIES] = now;
+  return true;
+}
+
+/*
+ * The producer was fenced (a transaction outlived transaction.timeout.ms and
+ * the coordinator aborted it, or a process took over our transactional id)
+ * or failed fatally. As Kafka Streams does on a fence: drop the uncommitted
+ * state, close the tasks, make a new producer (whose InitProducerId ends
+ * any transaction of ours still open), reopen the tasks of the current
+ * assignment and go on from the committed offsets. A stale member has lost
+ * its partitions by then: the next poll rejoins the group. When revoking,
+ * the tasks stay closed: the partitions go anyway.
+ */
+static int recover(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err) {
+  eddy_app_t *app = t->app;
+  eddy_txn_t *x = t->txn;
+  eddy_log(&app->log, EDDY_LOG_WARN, "txn", "%s/%d: %s; closing the tasks, replacing the "
+           "producer and processing again from the last committed offsets", app->app_id,
+           t->index, x->fatal_msg);
+  atomic_fetch_add(&app->counters.txn_aborts, 1);
+  x->fatal = false;
+  x->stores_current = false;
+  if (x->sent != NULL)
+    rd_kafka_topic_partition_list_destroy(x->sent);
+  x->sent = NULL;
+  int rc = eddy__thread_replace_producer(t, err);
+  rc = rc == 0 ? eddy__txn_init(t, err) : rc;
+  rc = rc == 0 && !revoking ? eddy__thread_reopen_tasks(t, err) : rc;
+  return rc == 0 && !revoking ? rewind_consumer(t, err) : rc;
+}
+
+static int commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err) {
   eddy_txn_t *x = t->txn;
   if (x->fatal)
     return eddy_error_set(err, x->fatal_rc, "%s", x->fatal_msg);
@@ -347,5 +391,20 @@ int eddy__txn_commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err)
     return 0;   /* aborted and rewound: the records come again */
   if (rc == 0)
     atomic_fetch_add(&t->app->counters.commits, 1);
+  return rc;
+}
+
+int eddy__txn_commit(eddy_stream_thread_t *t, bool revoking, eddy_error_t **err) {
+  int rc = commit(t, revoking, err);
+  eddy_txn_t *x = t->txn;
+  while (rc != 0 && x->fatal) {   /* fenced or fatal: a new producer, unless too often */
+    eddy_error_destroy(*err);
+    *err = NULL;
+    if (!may_recover(x))
+      return eddy_error_set(err, x->fatal_rc, "%s; the producer was replaced %d times within "
+                            "%d s already: stopping", x->fatal_msg, RECOVERIES,
+                            (int)(RECOVERY_WINDOW_US / EDDY_SEC));
+    rc = recover(t, revoking, err);
+  }
   return rc;
 }

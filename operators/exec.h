@@ -155,6 +155,12 @@ int eddy_exec_commit(eddy_exec_t *x, eddy_error_t **err);
 /** The Kafka side of a commit failed: drop what the stores flushed. */
 void eddy_exec_abort(eddy_exec_t *x);
 /**
+ * Use \p producer for outputs, dead letters and the changelogs of tasks opened
+ * from now on (exactly_once_v2 replaces a fenced producer). Close the tasks
+ * first: open ones keep the old producer in their changelog writers.
+ */
+void eddy_exec_set_producer(eddy_exec_t *x, struct rd_kafka_s *producer);
+/**
  * Close every task: stores persisted (memtables flushed) and closed. No
  * changelog record may be in flight (flush or purge the producer first).
  */

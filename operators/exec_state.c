@@ -270,6 +270,10 @@ static int abort_task(eddy_exec_t *x, eddy_task_t *t, eddy_error_t **err) {
 
 void eddy_exec_abort(eddy_exec_t *x) { each_task(x, abort_task, NULL); }
 
+void eddy_exec_set_producer(eddy_exec_t *x, struct rd_kafka_s *producer) {
+  x->env.producer = producer;
+}
+
 /*
  * Idle advance: a task that has had no record for window.idle.advance.ms
  * moves its stream time on by the wall-clock time since its last record.

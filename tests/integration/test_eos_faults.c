@@ -5,9 +5,10 @@
  *   abort    EndTxn answers UNKNOWN_PRODUCER_ID once (an abortable error):
  *            the thread aborts, rewinds to the committed offsets, processes
  *            the records again and goes on
- *   fenced   EndTxn answers PRODUCER_FENCED (what a newer instance with the
- *            same transactional id causes): the application stops with a
- *            message saying so
+ *   fenced   EndTxn answers PRODUCER_FENCED four times in a row (what a
+ *            newer producer with the same transactional id causes): the
+ *            producer is replaced three times, then the application stops
+ *            with a message saying so
  *
  * The embedded broker shows the records of aborted transactions to
  * read_committed readers too (it keeps no transaction markers), so the
@@ -131,7 +132,7 @@ EDDY_TEST(abort_rewinds_and_retries) {
   EDDY_ASSERT_NO_LEAKS();
 }
 
-EDDY_TEST(fenced_producer_stops_the_application) {
+EDDY_TEST(repeatedly_fenced_producer_stops_the_application) {
   static const char *const topics[] = {"in", "out", NULL};
   eddy_broker_t *b = tk_broker(topics, PARTS);
   const char *bs = eddy_broker_bootstrap(b);
@@ -139,7 +140,11 @@ EDDY_TEST(fenced_producer_stops_the_application) {
   eddy_app_t *app = tk_start_app(topo, b, 1, eos_settings);
   produce_range(bs, 0, 500);
   tk_wait_consumed(app, 500, 30000);
-  rd_kafka_mock_push_request_errors(eddy_broker_mock(b), API_END_TXN, 1,
+  /* one fence replaces the producer (test_eos_instances.c); the fourth within a minute stops */
+  rd_kafka_mock_push_request_errors(eddy_broker_mock(b), API_END_TXN, 4,
+                                    RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
+                                    RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
+                                    RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
                                     RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
   produce_range(bs, 500, 1000);
   int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(30000) * 1000;
@@ -148,9 +153,10 @@ EDDY_TEST(fenced_producer_stops_the_application) {
   ASSERT_TRUE(!eddy_app_running(app));
   eddy_error_t *err = NULL;
   ASSERT_EQ(EDDY_EFENCED, eddy_app_join(app, &err));
-  ASSERT_TRUE(strstr(eddy_error_msg(err), "another instance with the same transactional id "
-                                          "'itest_eos-") != NULL);   /* <app>-<instance>-0 */
-  ASSERT_TRUE(strstr(eddy_error_msg(err), "-0' took over") != NULL);
+  ASSERT_TRUE(strstr(eddy_error_msg(err), "the producer was fenced by a newer one with the "
+                                          "transactional id 'itest_eos-") != NULL);
+  ASSERT_TRUE(strstr(eddy_error_msg(err), "the producer was replaced 3 times within 60 s "
+                                          "already: stopping") != NULL);
   eddy_error_destroy(err);
   eddy_app_destroy(app);
   eddy_topology_destroy(topo);

@@ -221,3 +221,38 @@ EDDY_TEST(stale_generation_aborts_the_transaction) {
   free(dir);
   EDDY_ASSERT_NO_LEAKS();
 }
+
+/*
+ * A fenced producer (on Kafka: a transaction outlived transaction.timeout.ms
+ * and its coordinator bumped the epoch, or another instance took the
+ * transactional id; injected here) is replaced: the tasks drop what they
+ * held since the last commit and reopen, the input is rewound, and the
+ * application goes on with nothing missing.
+ */
+EDDY_TEST(fenced_producer_is_replaced) {
+  static const char *const topics[] = {"in", "out", NULL};
+  eddy_broker_t *b = tk_broker(topics, PARTS);
+  const char *bs = eddy_broker_bootstrap(b);
+  char *dir = eddy_test_tmpdir("eos-fenced");
+  eddy_topology_t *topo = tk_compile(topology);
+  id_catcher_t ca = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  eddy_app_t *a = start(topo, bs, dir, &ca);
+  produce_ids(bs, 0, N / 2);
+  tk_wait_consumed(a, N / 2, 30000);
+  rd_kafka_mock_push_request_errors(eddy_broker_mock(b), 26 /* EndTxn */, 1,
+                                    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+  produce_ids(bs, N / 2, N);
+  const eddy_counters_t *c = eddy_app_counters(a);
+  int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(30000) * 1000;
+  while (atomic_load(&c->txn_aborts) == 0 && eddy_clock_monotonic_us() < deadline)
+    usleep(10000);
+  ASSERT_EQ(1, atomic_load(&c->txn_aborts));
+  wait_committed(bs, N);
+  ASSERT_TRUE(eddy_app_running(a));
+  tk_stop(a);   /* asserts a clean exit */
+  check_output(bs);
+  eddy_topology_destroy(topo);
+  eddy_broker_stop(b);
+  free(dir);
+  EDDY_ASSERT_NO_LEAKS();
+}
