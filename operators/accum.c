@@ -170,6 +170,62 @@ int eddy__acc_update(const eddy__acc_t *a, eddy_value_t *state, const eddy_value
   }
 }
 
+/* Chan et al.: the n, mean, m2 of two disjoint samples combined. */
+static void stddev_merge(eddy_value_t *s, const eddy_value_t *o) {
+  int64_t na = s[0].u.i, nb = o[0].u.i;
+  if (nb == 0)
+    return;
+  if (na == 0) {
+    s[0] = o[0];
+    s[1] = o[1];
+    s[2] = o[2];
+    return;
+  }
+  double n = (double)(na + nb), delta = o[1].u.d - s[1].u.d;
+  double mean = s[1].u.d + delta * (double)nb / n;
+  double m2 = s[2].u.d + o[2].u.d + delta * delta * (double)na * (double)nb / n;
+  s[0] = eddy_int(na + nb);
+  s[1] = eddy_double(mean);
+  s[2] = eddy_double(m2);
+}
+
+int eddy__acc_merge(const eddy__acc_t *a, eddy_value_t *into, const eddy_value_t *from,
+                    eddy_error_t **err) {
+  eddy_value_t *s = into + a->slot;
+  const eddy_value_t *o = from + a->slot;
+  eddy_agg_fn_t fn = a->spec->fn;
+  switch (fn) {
+  case EDDY_AGG_COUNT_ALL:
+  case EDDY_AGG_COUNT:
+    s[0].u.i += o[0].u.i;
+    return 0;
+  case EDDY_AGG_SUM:
+    return o[0].kind == EDDY_T_NULL ? 0 : add(a, &s[0], &o[0], false, err);
+  case EDDY_AGG_AVG: {
+    int rc = o[1].kind == EDDY_T_NULL ? 0 : add(a, &s[1], &o[1], true, err);
+    if (rc == 0)
+      s[0].u.i += o[0].u.i;
+    return rc;
+  }
+  case EDDY_AGG_MIN:
+  case EDDY_AGG_MAX:
+    return o[0].kind == EDDY_T_NULL ? 0 : eddy__acc_update(a, into, &o[0], NULL, 0, false, err);
+  case EDDY_AGG_STDDEV: stddev_merge(s, o); return 0;
+  case EDDY_AGG_FIRST:
+  case EDDY_AGG_LAST:
+    if (o[0].kind != EDDY_T_NULL)
+      timed_update(s, &o[1], o[0].u.i, fn == EDDY_AGG_LAST);
+    return 0;
+  case EDDY_AGG_ARGMAX:
+  case EDDY_AGG_ARGMIN:
+    if (o[0].kind != EDDY_T_NULL)
+      arg_update(s, &o[1], &o[0], fn == EDDY_AGG_ARGMAX);
+    return 0;
+  default:
+    return 0;  /* count_distinct, top: rejected with sessions */
+  }
+}
+
 static int avg_result(const eddy__acc_t *a, const eddy_value_t *s, eddy_value_t *out,
                       eddy_error_t **err) {
   if (s[0].u.i == 0 || s[1].kind == EDDY_T_NULL) {

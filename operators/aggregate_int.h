@@ -44,6 +44,15 @@ int eddy__acc_update(const eddy__acc_t *a, eddy_value_t *state, const eddy_value
  */
 int eddy__acc_top_add(const eddy__acc_t *a, eddy_value_t *total, const eddy_value_t *w,
                       eddy_error_t **err);
+/**
+ * Merge two states of \p a (sessions that a bridging record joins): fold
+ * \p from into \p into, as if \p into had seen \p from's records too.
+ * count_distinct and top cannot be merged from their states (they need the
+ * distinct store): the checker rejects them with sessions. Slot 0 (the
+ * largest event time) is the caller's. @returns 0 or EDDY_EOVERFLOW.
+ */
+int eddy__acc_merge(const eddy__acc_t *a, eddy_value_t *into, const eddy_value_t *from,
+                    eddy_error_t **err);
 /** The result value of \p a from \p state. @returns 0 or an error. */
 int eddy__acc_result(const eddy__acc_t *a, const eddy_value_t *state, eddy_value_t *out,
                      eddy_error_t **err);
