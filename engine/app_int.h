@@ -40,6 +40,7 @@ typedef struct eddy_stream_thread_s {
   int retry_streak;                  /* consecutive retry rounds (backoff exponent) */
   struct eddy_pg_sink_s *pg_sink;    /* `to postgres` sink task (engine/pg_sink*.c), or NULL */
   struct eddy_txn_s *txn;            /* exactly_once_v2 (engine/txn.c); NULL otherwise */
+  atomic_bool commit_request;        /* exactly_once_v2: a store asks for an early commit */
 } eddy_stream_thread_t;
 
 struct eddy_app_s {

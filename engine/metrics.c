@@ -35,6 +35,7 @@ static const counter_t counters[] = {
   COUNTER(pg_batches, "Transactions committed by PostgreSQL sinks"),
   COUNTER(pg_retries, "Transient PostgreSQL failures retried by the sinks"),
   COUNTER(txn_aborts, "exactly_once_v2: transactions aborted, their input processed again"),
+  COUNTER(early_commits, "exactly_once_v2: commits made early because a store's cache was full"),
 };
 
 #define COUNTER_CNT (sizeof(counters) / sizeof(counters[0]))

@@ -212,7 +212,8 @@ int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err) {
                          .checkpoint_us = app->conf.state_checkpoint_interval_ms > 0
                                               ? app->conf.state_checkpoint_interval_ms * EDDY_MSEC
                                               : -1,
-                         .registry = app->registry};
+                         .registry = app->registry,
+                         .commit_request = eddy__txn_enabled(t) ? &t->commit_request : NULL};
   int rc = eddy_exec_new(&t->exec, app->plan, &env, err);
   return rc == 0 ? eddy__pg_sink_new(&t->pg_sink, t, err) : rc;
 
@@ -563,7 +564,11 @@ static int run_loop(eddy_stream_thread_t *t, eddy_error_t **err) {
     rc = rc == 0 ? process_batch(t, q, msgs, max, err) : rc;
     rc = rc == 0 && t->pg_sink != NULL ? eddy__pg_sink_tick(t->pg_sink, err) : rc;
     rc = rc == 0 ? punctuate(t, err) : rc;
-    if (rc == 0 && eddy_clock_monotonic_us() - t->last_commit_us >= interval)
+    /* exactly_once_v2: a store's cache is full of uncommitted writes: commit now (KIP-892) */
+    bool early = atomic_exchange_explicit(&t->commit_request, false, memory_order_relaxed);
+    if (early)
+      atomic_fetch_add(&app->counters.early_commits, 1);
+    if (rc == 0 && (early || eddy_clock_monotonic_us() - t->last_commit_us >= interval))
       rc = commit_positions(t, err);
   }
   if (rc == 0)

@@ -41,6 +41,8 @@ typedef struct eddy_counters_s {
   atomic_llong pg_batches;      /* PostgreSQL sinks: committed transactions */
   atomic_llong pg_retries;      /* PostgreSQL sinks: transient failures retried */
   atomic_llong txn_aborts;      /* exactly_once_v2: transactions aborted (and retried) */
+  atomic_llong early_commits;   /* exactly_once_v2: commits made before the interval because a
+                                   store's cache was full of uncommitted writes */
 } eddy_counters_t;
 
 /** What the executor needs from the runtime. Borrowed for the executor's life. */
@@ -59,6 +61,10 @@ typedef struct eddy_exec_env_s {
                                    a zero env (no runtime) means 30 s */
   /* Avro sources and sinks: the application's registry client (locks itself) */
   struct eddy_sr_client_s *registry;
+  /* exactly_once_v2: every store of the thread's tasks raises this flag when its
+     cache is full of uncommitted writes; the runtime then commits early (see
+     eddy_store_conf_t.commit_request). NULL: stores evict as usual. */
+  atomic_bool *commit_request;
 } eddy_exec_env_t;
 
 typedef struct eddy_exec_s eddy_exec_t;

@@ -167,6 +167,7 @@ static int open_store(eddy_exec_t *x, eddy_task_t *t, uint32_t i, const eddy_pla
   c.window_size = ps->window_size;
   c.changelog = ps->source_topic != NULL ? NULL : eddy_changelog_send;
   c.changelog_opaque = t->changelogs[i];
+  c.commit_request = x->env.commit_request;   /* exactly-once: commit rather than evict */
   return eddy_store_open(&t->stores[i], x->env.state, &c, err);
 }
 

@@ -135,6 +135,7 @@ static eddy_store_t *store_alloc(eddy_state_env_t *env, const eddy_store_conf_t 
   st->cache_limit = conf->cache_max_bytes;
   st->changelog = conf->changelog;
   st->changelog_opaque = conf->changelog_opaque;
+  st->commit_request = conf->commit_request;
   st->committed_offset = EDDY_OFFSET_NONE;
   st->retention = conf->retention;
   st->window_size = conf->window_size;
@@ -349,6 +350,23 @@ void eddy_store_stats(const eddy_store_t *st, eddy_store_stats_t *out) {
 
 /* ---- raw reads and writes through the cache --------------------------------- */
 
+/*
+ * Exactly-once: the cache is full of uncommitted writes. Rather than evict
+ * them (the store would hold writes of a transaction that may abort, and be
+ * wiped after a crash), ask the runtime for an early commit and keep them
+ * until it comes, up to a hard limit.
+ */
+static bool hold(eddy_store_t *st) {
+  if (st->commit_request == NULL)
+    return false;
+  size_t limit = cache_limit(st);
+  if (st->cache.bytes > EDDY_STORE_HOLD_FACTOR * limit + ((size_t)1 << 20))
+    return false;
+  if (!atomic_exchange_explicit(st->commit_request, true, memory_order_relaxed))
+    st->stats.commit_requests++;
+  return true;
+}
+
 int eddy__store_write(eddy_store_t *st, eddy_slice_t raw, const eddy_slice_t *value,
                       eddy_error_t **err) {
   bool created;
@@ -371,7 +389,9 @@ int eddy__store_write(eddy_store_t *st, eddy_slice_t raw, const eddy_slice_t *va
   /* committed entries can go for free; flushed ones wait for their commit */
   if (st->ops->batch_count(st->pending) == 0)
     eddy__sl_remove_range(&st->cache, eddy_slice(NULL, 0), NULL, is_dirty_node);
-  return st->cache.bytes > cache_limit(st) ? evict(st, err) : 0;
+  if (st->cache.bytes <= cache_limit(st) || hold(st))
+    return 0;
+  return evict(st, err);
 }
 
 int eddy__store_read(eddy_store_t *st, eddy_slice_t raw, eddy_slice_t *value,

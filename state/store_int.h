@@ -116,6 +116,7 @@ struct eddy_store_s {
   eddy__batch_t *pending;            /* flushed, not yet committed */
   eddy_changelog_fn changelog;
   void *changelog_opaque;
+  atomic_bool *commit_request;       /* exactly-once: ask for a commit, do not evict early */
   int64_t time;                      /* timestamp for changelog records */
   int64_t committed_offset;
   bool dirty;                        /* backend holds writes past committed_offset */

@@ -155,7 +155,16 @@ typedef struct {
   int64_t cache_max_bytes;       /* -1 = this store's share of the env budget */
   eddy_changelog_fn changelog;   /* NULL: no changelog (tests, scratch state) */
   void *changelog_opaque;
+  /* exactly-once (KIP-892): when the cache is full between commits, raise this
+     flag and keep the uncommitted writes cached (up to EDDY_STORE_HOLD_FACTOR
+     times the limit) until the runtime commits, rather than evicting them into
+     the store, which would make it dirty (wiped and fully restored after a
+     crash). NULL: evict (at-least-once). Borrowed for the store's life. */
+  atomic_bool *commit_request;
 } eddy_store_conf_t;
+
+/** Under exactly-once, a store evicts only past this many times its cache limit (+1 MiB). */
+#define EDDY_STORE_HOLD_FACTOR 4
 
 /** Defaults: KV, RocksDB, cache share from the env, no changelog. */
 void eddy_store_conf_init(eddy_store_conf_t *conf);
@@ -312,6 +321,7 @@ typedef struct {
   uint64_t puts, deletes, gets, cache_hits;
   uint64_t flushed_records;   /* records handed to the changelog */
   uint64_t evictions;         /* early flushes because the cache was full */
+  uint64_t commit_requests;   /* exactly-once: commits asked for instead of an eviction */
   uint64_t commits;
   size_t cache_bytes, cache_entries, cache_limit;
 } eddy_store_stats_t;
