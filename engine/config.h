@@ -72,6 +72,8 @@ typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee
     "Longest wait between retries (the wait doubles up to it)")                          \
   X(postgres_url, "postgres.url", STR, "",                                               \
     "PostgreSQL for `to postgres` (libpq conninfo or postgresql:// URI); empty: PG* env") \
+  X(postgres_sinks, "postgres.sinks", STR, "on",                                         \
+    "on, or off: `to postgres` rows still go to their Kafka topic, nothing writes them")  \
   X(postgres_batch_rows, "postgres.batch.rows", INT, "500",                              \
     "Most rows a PostgreSQL sink writes in one transaction")                             \
   X(postgres_batch_ms, "postgres.batch.ms", INT, "100",                                  \
@@ -109,6 +111,7 @@ typedef struct eddy_config_s {
   int64_t schema_registry_backoff_ms;
   int64_t schema_registry_backoff_max_ms;
   char *postgres_url;
+  char *postgres_sinks;
   int64_t postgres_batch_rows;
   int64_t postgres_batch_ms;
   int64_t postgres_backoff_ms;

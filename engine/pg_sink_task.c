@@ -235,6 +235,16 @@ int eddy__pg_sink_new(eddy_pg_sink_t **out, eddy_stream_thread_t *t, eddy_error_
   *out = NULL;
   if (!eddy__plan_has_pg_sink(t->app->plan))
     return 0;
+  const char *mode = t->app->conf.postgres_sinks;
+  if (strcmp(mode, "off") == 0) {
+    if (t->index == 0)
+      eddy_log(&t->app->log, EDDY_LOG_WARN, "pg", "%s: postgres.sinks=off: the rows of its "
+               "`to postgres` sinks stay in their Kafka topics, nothing writes them",
+               t->app->app_id);
+    return 0;
+  }
+  if (strcmp(mode, "on") != 0)
+    return eddy_error_set(err, EDDY_ECONFIG, "postgres.sinks must be on or off, not '%s'", mode);
   eddy_pg_sink_t *s = eddy_calloc(1, sizeof(*s));
   if (s == NULL)
     return EDDY_ENOMEM;

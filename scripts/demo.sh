@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: the shipped topologies on one machine. Starts them with an
-# embedded Kafka cluster, feeds them a minute of generated e-commerce,
-# fraud and sensor change events, shows live progress, then what came out.
+# `make demo`: the shipped topologies on one machine. Starts a throwaway
+# PostgreSQL with the analytics tables, runs the topologies on an embedded
+# Kafka cluster, feeds them a minute of generated e-commerce, fraud and
+# sensor change events, shows live progress, then what came out.
 #   scripts/demo.sh BUILD_DIR [SECONDS]
 set -euo pipefail
 build=${1:-build}
@@ -10,11 +11,13 @@ cd "$(dirname "$0")/.."
 eddy="$build/eddy"
 python=/usr/bin/python3
 work=$(mktemp -d /tmp/eddy-demo.XXXXXX)
+pgdir=$(mktemp -d /tmp/eddy-demo-pg.XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+  rm -rf "$work" "$pgdir"
 }
 trap cleanup EXIT
 fail() {
@@ -32,10 +35,16 @@ for t in "${topologies[@]}"; do files+=("topologies/$t.eddy"); done
 step "checking the topologies (eddy check)"
 "$eddy" check "${files[@]}"
 
+step "starting a throwaway PostgreSQL and creating the analytics tables"
+pgurl=$(scripts/pg.sh start "$pgdir") || fail "PostgreSQL did not start"
+psql -q -v ON_ERROR_STOP=1 "$pgurl" -f sql/analytics.sql || fail "could not create the tables"
+echo "PostgreSQL: $pgurl"
+
 step "starting ${#files[@]} topologies on an embedded Kafka cluster"
 port=$(free_port)
 "$eddy" run "${files[@]}" --embedded --partitions 4 --metrics "127.0.0.1:$port" \
-  --set "state.dir=$work/state" --set stats.interval.ms=0 >"$work/run.out" 2>"$work/run.log" &
+  --set "state.dir=$work/state" --set stats.interval.ms=0 --set "postgres.url=$pgurl" \
+  >"$work/run.out" 2>"$work/run.log" &
 engine=$!
 pids+=("$engine")
 bootstrap=
@@ -82,6 +91,19 @@ done
 step "what came out"
 $python scripts/demo_show.py "$bootstrap"
 
+step "the analytics tables in PostgreSQL (psql)"
+for q in "SELECT period, window_start, total_revenue, order_count, avg_order_value, top_category FROM revenue_analytics ORDER BY window_start DESC, period LIMIT 5" \
+         "SELECT product_id, product_name, current_stock, alert_level, created_at FROM inventory_alerts ORDER BY created_at DESC LIMIT 5" \
+         "SELECT alert_type, transaction_id, user_id, amount, score, reason FROM fraud_alerts ORDER BY created_at DESC LIMIT 5" \
+         "SELECT sensor_id, office, window_start, avg_temperature, readings FROM temperature_averages ORDER BY window_start DESC, sensor_id LIMIT 5"; do
+  psql "$pgurl" -P pager=off -c "$q" || fail "psql failed"
+done
+psql "$pgurl" -P pager=off -c "SELECT 'revenue_analytics' AS table_name, count(*) AS rows FROM revenue_analytics
+  UNION ALL SELECT 'inventory_alerts', count(*) FROM inventory_alerts
+  UNION ALL SELECT 'fraud_alerts (anomaly)', count(*) FROM fraud_alerts WHERE alert_type = 'anomaly'
+  UNION ALL SELECT 'fraud_alerts (velocity)', count(*) FROM fraud_alerts WHERE alert_type = 'velocity'
+  UNION ALL SELECT 'temperature_averages', count(*) FROM temperature_averages" || fail "psql failed"
+
 step "summary"
 $python - "$port" <<'PY'
 import json, sys, urllib.request
@@ -93,4 +115,4 @@ PY
 kill -TERM "$engine"
 wait "$engine" || fail "eddy run did not stop cleanly"
 echo
-echo "demo finished: every topology ran, stopped cleanly, and its outputs are shown above."
+echo "demo finished: every topology ran, wrote its Kafka topics and PostgreSQL tables, and stopped cleanly."

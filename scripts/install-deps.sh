@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config
   librdkafka-dev librocksdb-dev libavro-dev libuv1-dev libpq-dev libcjson-dev
   libhttp-parser-dev postgresql postgresql-client
-  python3 python3-kafka python3-confluent-kafka python3-avro python3-requests)
+  python3 python3-kafka python3-confluent-kafka python3-avro python3-requests python3-psycopg2)
 
 missing=()
 for p in "${packages[@]}"; do

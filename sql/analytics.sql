@@ -63,11 +63,13 @@ CREATE TABLE IF NOT EXISTS fraud_alerts (
 
 -- temperature: average per sensor and window.
 CREATE TABLE IF NOT EXISTS temperature_averages (
-    sensor_id       VARCHAR(64)    NOT NULL,
+    sensor_id       INTEGER        NOT NULL,
     office          VARCHAR(64),
     window_start    TIMESTAMPTZ    NOT NULL,
     window_end      TIMESTAMPTZ    NOT NULL,
-    avg_temperature DOUBLE PRECISION,
+    avg_temperature DECIMAL(12,6),
     readings        INTEGER        NOT NULL,
+    min_temperature DECIMAL(5,2),
+    max_temperature DECIMAL(5,2),
     PRIMARY KEY (sensor_id, window_start)
 );

@@ -7,9 +7,11 @@ topologies/ that the runtime executes. The generated change events are read
 back from Kafka with confluent_kafka and decoded here; what each topology
 must produce is computed from them by topology_reference.py (written from
 DESIGN.md §7 and the seed agents' logic, not from eddy's code), and compared
-with what eddy wrote to its Kafka topics.
+with what eddy wrote to its Kafka topics and to the PostgreSQL analytics
+tables of sql/analytics.sql (a throwaway cluster started by scripts/pg.sh).
 """
 import datetime
+import subprocess
 from subprocess import Popen
 import decimal
 import json
@@ -22,6 +24,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import psycopg2  # noqa: E402
 from confluent_kafka import Consumer, TopicPartition  # noqa: E402
 
 import topology_reference as ref  # noqa: E402
@@ -201,14 +204,89 @@ def check_temperature(events, rows):
 
 
 def internal_topics(path, partitions):
-    """The repartition and changelog topics `eddy describe` names, as name:partitions:
-    the embedded broker has no CreateTopics, so they are made with the cluster."""
+    """The repartition, changelog and PostgreSQL-sink topics `eddy describe` names, as
+    name:partitions: the embedded broker has no CreateTopics, so they are made with it."""
     out = []
     for line in run([EDDY, "describe", path]).stdout.splitlines():
         line = line.strip()
         if line.startswith(("repartition:", "changelogs:")):
             out += ["%s:%d" % (t, partitions) for t in line.split(":", 1)[1].split()]
+        elif line.startswith("output:"):
+            out += ["%s:%d" % (t, partitions) for t in line.split(":", 1)[1].split()
+                    if ".to-postgres-" in t]
     return out
+
+
+def pg_rows(url, sql):
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def wait_pg(url, table, want, engine):
+    """Until the sink has written `want` rows to `table` (and none moves for a second)."""
+    deadline = time.monotonic() + tmout(120)
+    last = None
+    while time.monotonic() < deadline:
+        if engine.p.poll() is not None:
+            engine.fail("eddy run exited")
+        n = pg_rows(url, "SELECT count(*) FROM %s" % table)[0][0]
+        if n == want and n == last:
+            return
+        last = n
+        time.sleep(1)
+    engine.fail("%s has %s rows, expected %d" % (table, last, want))
+
+
+def micros_of(t):
+    delta = t - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+
+
+def check_postgres(url, engine, src, readings):
+    """The analytics tables hold exactly the reference rows."""
+    cent = decimal.Decimal("0.01")
+    want = {(k[0], k[1]): (v[0], v[1], v[2]) for k, v in ref.inventory_alerts(src["products"]).items()}
+    wait_pg(url, "inventory_alerts", len(want), engine)
+    got = {(r[0], micros_of(r[1])): (r[2], r[3], r[4]) for r in pg_rows(
+        url, "SELECT product_id, created_at, alert_level, current_stock, product_name "
+             "FROM inventory_alerts")}
+    assert got == want, "inventory_alerts differs from the reference"
+    txs = ref.new_transactions(src["transactions"])
+    want = {(t, "anomaly"): None for t in ref.fraud_anomaly(txs)}
+    want.update({(t, "velocity"): s for t, s in ref.fraud_velocity(txs).items()})
+    wait_pg(url, "fraud_alerts", len(want), engine)
+    got = {(r[0], r[1]): r[2] for r in pg_rows(
+        url, "SELECT transaction_id, alert_type, score FROM fraud_alerts")}
+    assert got == want, "fraud_alerts differs from the reference"
+    want = {}
+    for period, size in (("5m", 5 * MINUTE), ("1h", 60 * MINUTE)):
+        for start, (total, n, avg, top) in ref.revenue(src["orders"], src["order_items"],
+                                                     src["products"], size, 5 * MINUTE).items():
+            want[(period, start)] = (total, n, avg.quantize(cent, decimal.ROUND_HALF_UP), top)
+    wait_pg(url, "revenue_analytics", len(want), engine)
+    got = {(r[0], micros_of(r[1])): tuple(r[2:]) for r in pg_rows(
+        url, "SELECT period, window_start, total_revenue, order_count, avg_order_value, "
+             "top_category FROM revenue_analytics")}
+    assert got == want, "revenue_analytics differs from the reference"
+    want = {k: (avg.quantize(decimal.Decimal("0.000001"), decimal.ROUND_HALF_UP), n)
+            for k, (avg, n) in ref.temperature_averages(readings).items()}
+    wait_pg(url, "temperature_averages", len(want), engine)
+    deadline = time.monotonic() + tmout(60)
+    while True:   # emit changes: the last update of each window lands last
+        got = {(r[0], micros_of(r[1])): (r[2], r[3]) for r in pg_rows(
+            url, "SELECT sensor_id, window_start, avg_temperature, readings "
+                 "FROM temperature_averages")}
+        if got == want or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert got == want, "temperature_averages differs from the reference"
+    return sum(pg_rows(url, "SELECT count(*) FROM %s" % t)[0][0] for t in
+               ("inventory_alerts", "fraud_alerts", "revenue_analytics", "temperature_averages"))
 
 
 def main():
@@ -223,13 +301,17 @@ def main():
                   "broker")
     bs = broker.read_value("bootstrap", 30)
     engine = None
+    pgdir = tempfile.mkdtemp(prefix="eddy-topologies-pg-")   # chowned to postgres by pg.sh
     try:
+        url = run([os.path.join(SRC, "scripts", "pg.sh"), "start", pgdir]).stdout.strip()
+        run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-f",
+             os.path.join(SRC, "sql", "analytics.sql")])
         port = free_port()
         files = [os.path.join(SRC, "topologies", t + ".eddy") for t in TOPOLOGIES]
         engine = Proc([EDDY, "run"] + files + [
             "--bootstrap", bs, "--metrics", "127.0.0.1:%d" % port,
             "--set", "state.dir=" + os.path.join(work, "state"), "--set", "stats.interval.ms=0",
-            "--set", "commit.interval.ms=200"], "eddy-run")
+            "--set", "commit.interval.ms=200", "--set", "postgres.url=" + url], "eddy-run")
         wait_ready(port, engine)
         # the data arrives while the topologies run, as it would from Debezium
         # (event time runs 100 to 200 times faster than the wall clock here: the graces
@@ -260,12 +342,15 @@ def main():
         print("revenue windows: %d, as computed" % n)
         n = check_temperature(readings, output_rows(bs, "temperature.averages"))
         print("temperature windows: %d, as computed" % n)
+        n = check_postgres(url, engine, src, readings)
+        print("PostgreSQL analytics tables: %d rows, as computed" % n)
         engine.stop()
         engine = None
     finally:
         if engine is not None:
             engine.stop(check=False)
         broker.stop(check=False)
+        subprocess.run([os.path.join(SRC, "scripts", "pg.sh"), "stop", pgdir])
         shutil.rmtree(work, ignore_errors=True)
     print("topologies: all checks passed")
 
