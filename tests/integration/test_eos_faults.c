@@ -119,8 +119,8 @@ EDDY_TEST(abort_rewinds_and_retries) {
   int want = expected_count(4000);
   int cnt = tk_consume_all(bs, "out", want, 3000, &msgs);
   ASSERT_TRUE(cnt >= want);
-  tk_stop(app);
   ASSERT_EQ(1, (long long)atomic_load(&c->txn_aborts));
+  tk_stop(app);
   int dups = check_output(msgs, cnt, 4000, 1);
   ASSERT_EQ(cnt - want, dups);
   ASSERT_TRUE(dups <= expected_count(2000));   /* at most the aborted transaction's part */
