@@ -25,19 +25,8 @@
 #define SOURCE_WAIT_MS 30000
 #define RETENTION_MARGIN_MS (24LL * 3600 * 1000)
 
-/* Partitions of \p topic, 0 when it does not exist. */
 static int partition_count(rd_kafka_t *rk, const char *topic, int *cnt, eddy_error_t **err) {
-  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-  const struct rd_kafka_metadata *md = NULL;
-  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, METADATA_TIMEOUT_MS);
-  rd_kafka_topic_destroy(rkt);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return eddy_kafka_error(err, e, "reading topic metadata");
-  *cnt = 0;
-  if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
-    *cnt = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  return 0;
+  return eddy_topic_partitions(rk, topic, METADATA_TIMEOUT_MS, cnt, err);
 }
 
 /* A source topic must exist to size the internal topics: wait a while for it. */
@@ -89,17 +78,23 @@ static int admin_create(rd_kafka_t *rk, const char *topic, int partitions, eddy_
 static int ensure_repartition(eddy_app_t *app, rd_kafka_t *rk, const char *topic, int partitions,
                               eddy_error_t **err) {
   eddy_error_t *cerr = NULL;
-  int rc = app->create_topic != NULL
-               ? app->create_topic(app->create_opaque, topic, partitions, &cerr)
-               : admin_create(rk, topic, partitions, &cerr);
+  int have = 0;
+  /* A topic made beforehand (by an operator, or on a cluster without CreateTopics) is used
+   * as it is, once its partition count is right. */
+  int rc = partition_count(rk, topic, &have, err);
+  if (rc == 0 && have > 0)
+    rc = EDDY_EEXIST;
+  else if (rc == 0)
+    rc = app->create_topic != NULL
+             ? app->create_topic(app->create_opaque, topic, partitions, &cerr)
+             : admin_create(rk, topic, partitions, &cerr);
   if (rc != 0 && rc != EDDY_EEXIST) {
     eddy_error_set(err, rc, "%s", cerr ? eddy_error_msg(cerr) : eddy_strerror(rc));
     eddy_error_destroy(cerr);
     return rc;
   }
   eddy_error_destroy(cerr);
-  int have = 0;
-  rc = rc == EDDY_EEXIST ? partition_count(rk, topic, &have, err) : 0;
+  rc = rc == EDDY_EEXIST && have == 0 ? partition_count(rk, topic, &have, err) : 0;
   if (rc == 0 && have != 0 && have != partitions)
     return eddy_error_set(err, EDDY_ECONFIG, "internal topic %s has %d partitions, the "
                           "application needs %d", topic, have, partitions);

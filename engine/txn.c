@@ -115,7 +115,7 @@ static int fatal(eddy_stream_thread_t *t, const rd_kafka_error_t *e, const char 
                "instance with the same transactional id '%s' took over (%s); stopping this one",
                what, x->id, rd_kafka_error_string(e));
     else
-      snprintf(x->fatal_msg, sizeof(x->fatal_msg), "%s: fatal transaction error on '%s': %s%s%s",
+      snprintf(x->fatal_msg, sizeof(x->fatal_msg), "%s: fatal transaction error on '%s': %s%s%.200s",
                what, x->id, rd_kafka_error_string(e), reason[0] ? ": " : "", reason);
     x->fatal = true;
     x->fatal_rc = fenced_code(code) ? EDDY_EFENCED : EDDY_EKAFKA;

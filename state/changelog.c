@@ -133,23 +133,18 @@ int64_t eddy_changelog_in_flight(const eddy_changelog_t *cl) {
 /* ---- topic creation --------------------------------------------------------- */
 
 /* Partition count of an existing topic, through a metadata request. */
-static int partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int *cnt,
-                           eddy_error_t **err) {
-  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+int eddy_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int *cnt,
+                          eddy_error_t **err) {
+  /* The cluster's topic list: asking for one topic by name may auto-create it. */
   const struct rd_kafka_metadata *md = NULL;
-  rd_kafka_resp_err_t e = rkt ? rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms)
-                              : rd_kafka_last_error();
-  if (rkt != NULL)
-    rd_kafka_topic_destroy(rkt);
-  if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err)
-    e = md->topics[0].err;
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (md != NULL)
-      rd_kafka_metadata_destroy(md);
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
     return eddy_error_set_ex(err, EDDY_EKAFKA, "kafka", true, "metadata of %s: %s", topic,
                              rd_kafka_err2str(e));
-  }
-  *cnt = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+  *cnt = 0;
+  for (int i = 0; i < md->topic_cnt; i++)
+    if (strcmp(md->topics[i].topic, topic) == 0 && md->topics[i].err == 0)
+      *cnt = md->topics[i].partition_cnt;
   rd_kafka_metadata_destroy(md);
   return 0;
 }
@@ -216,8 +211,14 @@ int eddy_changelog_topic_ensure(rd_kafka_t *rk, const eddy_changelog_topic_t *sp
   if (spec->topic == NULL || spec->partition_cnt < 1)
     return eddy_error_set(err, EDDY_EINVAL, "changelog topic: name and partitions needed");
   bool exists = false;
-  int rc;
-  if (create != NULL) {
+  int rc, have = 0;
+  /* A topic made beforehand (by an operator, or on a cluster without CreateTopics) is used
+   * as it is, once its partition count is right. */
+  if (rk != NULL && (rc = eddy_topic_partitions(rk, spec->topic, timeout_ms, &have, err)) != 0)
+    return rc;
+  if (have > 0) {
+    exists = true;
+  } else if (create != NULL) {
     eddy_error_t *cerr = NULL;
     rc = create(opaque, spec->topic, spec->partition_cnt, &cerr);
     exists = rc == EDDY_EEXIST;
@@ -244,7 +245,7 @@ int eddy_changelog_topic_ensure(rd_kafka_t *rk, const eddy_changelog_topic_t *sp
   if (!exists || rk == NULL)
     return 0;
   int cnt = 0;
-  rc = partition_count(rk, spec->topic, timeout_ms, &cnt, err);
+  rc = eddy_topic_partitions(rk, spec->topic, timeout_ms, &cnt, err);
   if (rc != 0)
     return rc;
   if (cnt != spec->partition_cnt)

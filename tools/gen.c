@@ -39,8 +39,10 @@ static void usage(FILE *out) {
       "                         as {\"schema\":...,\"payload\":...} (default off)\n"
       "  -f, --format json|avro value converter (default json); avro writes the\n"
       "                         AvroConverter envelope in the Confluent wire format and\n"
-      "                         registers it under <topic>-value (needs --registry);\n"
-      "                         keys stay JSON ({\"order_id\":1})\n"
+      "                         registers it under <topic>-value (needs --registry)\n"
+      "      --key-format json|avro\n"
+      "                         key converter (default json: {\"order_id\":1}); avro:\n"
+      "                         record <prefix>.public.<table>.Key under <topic>-key\n"
       "      --registry URL     Schema Registry, e.g. http://localhost:8081\n"
       "  -p, --topic-prefix P   topic prefix and Debezium server name\n\n"
       "where to:\n"
@@ -48,7 +50,8 @@ static void usage(FILE *out) {
       "  -X, --producer-property KEY=VALUE\n"
       "                         extra librdkafka producer setting (repeatable)\n"
       "  -o, --output FILE|-    write JSON lines {\"topic\",\"timestamp\",\"key\",\"value\"}\n"
-      "                         instead of producing (avro values: \"value_base64\")\n"
+      "                         instead of producing (Avro keys and values as\n"
+      "                         \"key_base64\" and \"value_base64\")\n"
       "      --dump             same as --output -\n"
       "  -q, --quiet            no progress or summary on stderr\n"
       "  -h, --help             show this help\n\n"
@@ -104,7 +107,7 @@ static int parse_onoff(const char *s, bool *out) {
   return 0;
 }
 
-enum { OPT_START = 256, OPT_SCHEMAS, OPT_REGISTRY, OPT_DUMP };
+enum { OPT_START = 256, OPT_SCHEMAS, OPT_REGISTRY, OPT_DUMP, OPT_KEY_FORMAT };
 
 static const struct option long_opts[] = {
     {"count", required_argument, 0, 'n'},      {"duration", required_argument, 0, 'd'},
@@ -112,6 +115,7 @@ static const struct option long_opts[] = {
     {"start", required_argument, 0, OPT_START}, {"seed", required_argument, 0, 's'},
     {"schemas", required_argument, 0, OPT_SCHEMAS}, {"format", required_argument, 0, 'f'},
     {"registry", required_argument, 0, OPT_REGISTRY},
+    {"key-format", required_argument, 0, OPT_KEY_FORMAT},
     {"topic-prefix", required_argument, 0, 'p'}, {"bootstrap", required_argument, 0, 'b'},
     {"producer-property", required_argument, 0, 'X'}, {"output", required_argument, 0, 'o'},
     {"dump", no_argument, 0, OPT_DUMP},         {"quiet", no_argument, 0, 'q'},
@@ -143,6 +147,11 @@ static int option(gen_opts_t *o, int c, const char *arg, bool *event_rate_set) {
     if (strcmp(arg, "json") != 0 && strcmp(arg, "avro") != 0)
       return bad("--format", arg);
     o->avro = strcmp(arg, "avro") == 0;
+    return 0;
+  case OPT_KEY_FORMAT:
+    if (strcmp(arg, "json") != 0 && strcmp(arg, "avro") != 0)
+      return bad("--key-format", arg);
+    o->avro_keys = strcmp(arg, "avro") == 0;
     return 0;
   case OPT_REGISTRY: o->registry = arg; return 0;
   case 'p': o->prefix = *arg ? arg : NULL; return *arg ? 0 : bad("--topic-prefix", arg);
@@ -176,12 +185,17 @@ static int parse(gen_opts_t *o, int argc, char **argv) {
   for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
     if (strcmp(argv[optind], models[i]->name) == 0)
       o->model = models[i];
-  if (o->model == NULL)
-    return bad("data set (expected ecommerce, fraud or temperature)", argv[optind]);
+  if (o->model == NULL) {
+    static const char *const names[] = {"ecommerce", "fraud", "temperature"};
+    const char *near = eddy_suggest(argv[optind], names, 3);
+    fprintf(stderr, "eddy gen: unknown data set '%s'%s%s%s (ecommerce, fraud or temperature)\n",
+            argv[optind], near ? ": did you mean " : "", near ? near : "", near ? "?" : "");
+    return 2;
+  }
   if (!event_rate_set)
     o->event_rate = o->rate > 0 ? o->rate : 10;
-  if (o->avro && o->registry == NULL) {
-    fprintf(stderr, "eddy gen: --format avro needs --registry URL\n");
+  if ((o->avro || o->avro_keys) && o->registry == NULL) {
+    fprintf(stderr, "eddy gen: --format avro and --key-format avro need --registry URL\n");
     return 2;
   }
   return 0;

@@ -186,5 +186,9 @@ int gen_avro_schema(const gen_enc_conf_t *c, const gen_table_t *t, eddy_buf_t *o
 /** Append the Avro binary datum of \p ev (no wire header). */
 int gen_avro_datum(const gen_enc_conf_t *c, const gen_table_t *t, const gen_event_t *ev,
                    eddy_buf_t *out);
+/** Append the AvroConverter's key schema of \p t: record `<prefix>.public.<table>.Key`. */
+int gen_avro_key_schema(const gen_enc_conf_t *c, const gen_table_t *t, eddy_buf_t *out);
+/** Append the Avro binary datum of \p ev's key (no wire header). */
+int gen_avro_key_datum(const gen_table_t *t, const gen_event_t *ev, eddy_buf_t *out);
 
 #endif

@@ -67,14 +67,33 @@ static const char source_fields[] =
     "{\"name\":\"txId\",\"type\":[\"null\",\"long\"],\"default\":null},"
     "{\"name\":\"lsn\",\"type\":[\"null\",\"long\"],\"default\":null}";
 
+static int namespace_of(const gen_enc_conf_t *c, const gen_table_t *t, eddy_buf_t *ns) {
+  int rc = put_name(ns, c->prefix);
+  if (rc == 0)
+    rc = eddy_buf_puts(ns, ".public.");
+  if (rc == 0)
+    rc = put_name(ns, t->name);
+  return rc == 0 && eddy_buf_cstr(ns) == NULL ? EDDY_ENOMEM : rc;
+}
+
+int gen_avro_key_schema(const gen_enc_conf_t *c, const gen_table_t *t, eddy_buf_t *out) {
+  eddy_buf_t ns = {0};
+  int rc = namespace_of(c, t, &ns);
+  if (rc == 0)
+    rc = eddy_buf_printf(out, "{\"type\":\"record\",\"name\":\"Key\",\"namespace\":\"%s\","
+                              "\"fields\":[", ns.p);
+  if (rc == 0)
+    rc = column(out, &t->cols[0]);
+  if (rc == 0)
+    rc = eddy_buf_printf(out, "],\"connect.name\":\"%s.Key\"}", ns.p);
+  eddy_buf_free(&ns);
+  return rc;
+}
+
 int gen_avro_schema(const gen_enc_conf_t *c, const gen_table_t *t, eddy_buf_t *out) {
   eddy_buf_t ns = {0};
-  int rc = put_name(&ns, c->prefix);
-  if (rc == 0)
-    rc = eddy_buf_puts(&ns, ".public.");
-  if (rc == 0)
-    rc = put_name(&ns, t->name);
-  const char *n = rc == 0 ? eddy_buf_cstr(&ns) : "";
+  int rc = namespace_of(c, t, &ns);
+  const char *n = rc == 0 ? ns.p : "";
   if (rc == 0)
     rc = eddy_buf_printf(out,
                          "{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"%s\","
@@ -192,4 +211,8 @@ int gen_avro_datum(const gen_enc_conf_t *c, const gen_table_t *t, const gen_even
   if (rc == 0)
     rc = put_long(out, 1);
   return rc ? rc : put_long(out, ms);
+}
+
+int gen_avro_key_datum(const gen_table_t *t, const gen_event_t *ev, eddy_buf_t *out) {
+  return put_column(out, &t->cols[0], ev->has_after ? &ev->after.v[0] : &ev->before.v[0]);
 }

@@ -117,9 +117,13 @@ static int write_line(gen_sink_t *s, const gen_record_t *r, eddy_error_t **err) 
   if (rc == 0)
     rc = gen_json_str(b, r->topic);
   if (rc == 0)
-    rc = eddy_buf_printf(b, ",\"timestamp\":%" PRId64 ",\"key\":", r->timestamp_ms);
+    rc = eddy_buf_printf(b, ",\"timestamp\":%" PRId64 ",%s", r->timestamp_ms,
+                         r->key_is_json ? "\"key\":" : "\"key_base64\":\"");
   if (rc == 0)
-    rc = eddy_buf_append(b, r->key, r->key_len);
+    rc = r->key_is_json ? eddy_buf_append(b, r->key, r->key_len)
+                        : eddy_base64_encode(r->key, r->key_len, b);
+  if (rc == 0 && !r->key_is_json)
+    rc = eddy_buf_putc(b, '"');
   if (rc == 0)
     rc = eddy_buf_puts(b, r->value_is_json ? ",\"value\":" : ",\"value_base64\":\"");
   if (rc == 0)

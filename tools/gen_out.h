@@ -12,6 +12,7 @@ typedef struct {
   const char *topic;
   const void *key;
   size_t key_len;
+  bool key_is_json;       /* JSON lines: embed the key, else base64 it */
   const void *value;
   size_t value_len;
   bool value_is_json;     /* JSON lines: embed the value, else base64 it */

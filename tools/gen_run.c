@@ -22,7 +22,7 @@ typedef struct {
   const gen_opts_t *o;
   gen_enc_conf_t enc;
   char topics[TABLES_MAX][256];
-  int schema_ids[TABLES_MAX];
+  int schema_ids[TABLES_MAX], key_ids[TABLES_MAX];
   long long per_table[TABLES_MAX];
   eddy_buf_t key, value;
   gen_sink_t *sink;
@@ -39,33 +39,50 @@ static void on_signal(int sig) {
   stop_requested = 1;
 }
 
+/* Register table \p i's value (or key) schema under `<topic>-value` (`-key`). */
+static int register_one(run_t *r, int i, bool key, eddy_error_t **err) {
+  const gen_table_t *t = &r->o->model->tables[i];
+  eddy_buf_t schema = {0}, subject = {0};
+  int rc = key ? gen_avro_key_schema(&r->enc, t, &schema) : gen_avro_schema(&r->enc, t, &schema);
+  if (rc == 0)
+    rc = eddy_buf_printf(&subject, "%s-%s", r->topics[i], key ? "key" : "value");
+  if (rc == 0 && (eddy_buf_cstr(&schema) == NULL || eddy_buf_cstr(&subject) == NULL))
+    rc = EDDY_ENOMEM;
+  if (rc == 0)
+    rc = eddy_sr_client_register(r->registry, subject.p, schema.p,
+                                 key ? &r->key_ids[i] : &r->schema_ids[i], err);
+  eddy_buf_free(&schema);
+  eddy_buf_free(&subject);
+  return rc;
+}
+
 static int register_schemas(run_t *r, eddy_error_t **err) {
   eddy_sr_client_conf_t cc = {.url = r->o->registry, .timeout_ms = 10000};
   int rc = eddy_sr_client_new(&r->registry, &cc, err);
-  const gen_model_t *m = r->o->model;
-  for (int i = 0; rc == 0 && i < m->table_cnt; i++) {
-    eddy_buf_t schema = {0}, subject = {0};
-    rc = gen_avro_schema(&r->enc, &m->tables[i], &schema);
-    if (rc == 0)
-      rc = eddy_buf_printf(&subject, "%s-value", r->topics[i]);
-    if (rc == 0 && (eddy_buf_cstr(&schema) == NULL || eddy_buf_cstr(&subject) == NULL))
-      rc = EDDY_ENOMEM;
-    if (rc == 0)
-      rc = eddy_sr_client_register(r->registry, subject.p, schema.p, &r->schema_ids[i], err);
-    eddy_buf_free(&schema);
-    eddy_buf_free(&subject);
+  for (int i = 0; rc == 0 && i < r->o->model->table_cnt; i++) {
+    if (r->o->avro)
+      rc = register_one(r, i, false, err);
+    if (rc == 0 && r->o->avro_keys)
+      rc = register_one(r, i, true, err);
   }
   return rc;
 }
 
 static int encode(run_t *r, const gen_event_t *ev) {
   const gen_table_t *t = &r->o->model->tables[ev->table];
+  uint8_t header[EDDY_SR_WIRE_HEADER_LEN];
   eddy_buf_clear(&r->key);
   eddy_buf_clear(&r->value);
-  int rc = gen_json_key(&r->enc, t, ev, &r->key);
+  int rc;
+  if (r->o->avro_keys) {
+    eddy_sr_wire_header(header, r->key_ids[ev->table]);
+    rc = eddy_buf_append(&r->key, header, sizeof(header));
+    rc = rc ? rc : gen_avro_key_datum(t, ev, &r->key);
+  } else {
+    rc = gen_json_key(&r->enc, t, ev, &r->key);
+  }
   if (rc != 0 || !r->o->avro)
     return rc ? rc : gen_json_value(&r->enc, t, ev, &r->value);
-  uint8_t header[EDDY_SR_WIRE_HEADER_LEN];
   eddy_sr_wire_header(header, r->schema_ids[ev->table]);
   rc = eddy_buf_append(&r->value, header, sizeof(header));
   return rc ? rc : gen_avro_datum(&r->enc, t, ev, &r->value);
@@ -147,7 +164,8 @@ static int loop(run_t *r, void *state, eddy_error_t **err) {
       break;
     gen_record_t rec = {.topic = r->topics[ev->table], .key = r->key.p, .key_len = r->key.len,
                         .value = r->value.p, .value_len = r->value.len,
-                        .value_is_json = !o->avro, .timestamp_ms = ev->time_us / 1000};
+                        .key_is_json = !o->avro_keys, .value_is_json = !o->avro,
+                        .timestamp_ms = ev->time_us / 1000};
     if ((rc = gen_sink_write(r->sink, &rec, err)) != 0)
       break;
     r->per_table[ev->table]++;
@@ -167,7 +185,7 @@ static int setup(run_t *r, eddy_error_t **err) {
   for (int i = 0; i < o->model->table_cnt; i++)
     snprintf(r->topics[i], sizeof(r->topics[i]), "%s.public.%s", r->enc.prefix,
              o->model->tables[i].name);
-  if (o->avro) {
+  if (o->avro || o->avro_keys) {
     int rc = register_schemas(r, err);
     if (rc != 0)
       return rc;

@@ -17,7 +17,7 @@ typedef struct {
   int64_t duration_us;      /* < 0: no limit (event time) */
   uint64_t seed;
   int64_t start_us;         /* event time of the first event */
-  bool schemas, avro, quiet;
+  bool schemas, avro, avro_keys, quiet;
   const char *registry, *bootstrap, *prefix, *output;
   const char *props[GEN_MAX_PROPS + 1];
   int prop_cnt;

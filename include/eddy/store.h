@@ -389,6 +389,13 @@ typedef struct {
 } eddy_changelog_topic_t;
 
 /**
+ * Partitions of \p topic, 0 when the cluster has no such topic. Reads the
+ * cluster's topic list, so it never auto-creates the topic.
+ */
+int eddy_topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int *cnt,
+                          eddy_error_t **err);
+
+/**
  * Make sure the changelog topic exists: through \p create when given,
  * otherwise through the admin API on \p rk (CreateTopics with the configs
  * above; an existing topic is fine if its partition count matches).

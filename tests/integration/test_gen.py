@@ -298,6 +298,44 @@ def test_broker(broker):
     print("broker: ok")
 
 
+def test_clock():
+    """Event i is at start + i / event-rate; --duration counts event time; --rate paces."""
+    import time
+    recs = records_from_dump(dump("temperature", "--duration", "10m"))
+    assert len(recs) == 6000, len(recs)               # 10 events/s of event time
+    assert [r["timestamp"] for r in recs] == [START_MS + 100 * i for i in range(6000)]
+    recs = records_from_dump(dump("fraud", "-n", "50", "-e", "4/s", "--start",
+                                  "2024-02-29T23:59:59Z"))
+    assert [r["timestamp"] for r in recs] == [1709251199000 + 250 * i for i in range(50)]
+    t0 = time.monotonic()
+    recs = records_from_dump(dump("temperature", "-n", "200", "--rate", "400/s"))
+    assert time.monotonic() - t0 >= 0.45               # paced: 200 events at 400/s
+    assert [r["timestamp"] for r in recs] == [START_MS + (i * 10) // 4 for i in range(200)]
+    print("clock: ok")
+
+
+def test_interrupt(broker):
+    """SIGINT stops an unbounded run; what was produced is flushed and counted."""
+    import re
+    import signal
+    bs = broker.bootstrap
+    p = subprocess.Popen([EDDY, "gen", "temperature", "--rate", "2000/s", "-b", bs,
+                          "--topic-prefix", "sigint"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    try:
+        wait_until("records before SIGINT",
+                   lambda: len(read_all(bs, "sigint.public.sensor_readings")) >= 200, 60)
+    finally:
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=tmout(60))
+    assert p.returncode == 0, err
+    n = int(re.search(rb"done: (\d+) events", err).group(1))
+    recs = read_all(bs, "sigint.public.sensor_readings")
+    assert len(recs) == n and n >= 200, (len(recs), n)
+    assert sorted(json.loads(m.key())["id"] for m in recs) == list(range(1, n + 1))
+    print("interrupt: ok")
+
+
 def test_undelivered():
     """Nothing listens on the bootstrap port: exit 1, naming the undelivered records."""
     import socket
@@ -310,7 +348,7 @@ def test_undelivered():
     assert r.returncode == 1, (r.returncode, r.stderr)
     assert b"10 of 10 messages not delivered" in r.stderr, r.stderr
     r = gen("temperature", "--format", "avro", check=False)
-    assert r.returncode == 2 and b"--format avro needs --registry" in r.stderr, r.stderr
+    assert r.returncode == 2 and b"need --registry URL" in r.stderr, r.stderr
     print("undelivered: ok")
 
 
@@ -398,7 +436,7 @@ def test_eddy_reads(broker, tmp):
         gen(*(args + ["--bootstrap", bs, "--topic-prefix", "plain"]))
         gen(*(args + ["--bootstrap", bs, "--topic-prefix", "wrapped", "--schemas", "on"]))
         gen(*(args + ["--bootstrap", bs, "--topic-prefix", "binary", "--format", "avro",
-                      "--registry", reg.url]))
+                      "--key-format", "avro", "--registry", reg.url]))
         records = records_from_dump(dump(*args))
         want = expected_finals(records)
         assert len(want) > 50, len(want)
@@ -431,6 +469,15 @@ def from_json_value(v, table):
     return out
 
 
+def avro_decode(client, schemas, raw):
+    """A Confluent wire-format datum, its writer schema fetched by id."""
+    assert raw[0] == 0
+    sid = struct.unpack(">I", raw[1:5])[0]
+    if sid not in schemas:
+        schemas[sid] = avro.schema.parse(client.get_schema(sid).schema_str)
+    return avro.io.DatumReader(schemas[sid]).read(avro.io.BinaryDecoder(io.BytesIO(raw[5:])))
+
+
 def check_avro(bs, url, records):
     client = SchemaRegistryClient({"url": url})
     schemas = {}
@@ -441,30 +488,27 @@ def check_avro(bs, url, records):
         assert len(msgs) == len(want), (topic, len(msgs), len(want))
         got = collections.defaultdict(list)
         for m in msgs:
-            raw = m.value()
-            assert raw[0] == 0
-            sid = struct.unpack(">I", raw[1:5])[0]
-            if sid not in schemas:
-                schemas[sid] = avro.schema.parse(client.get_schema(sid).schema_str)
-            v = avro.io.DatumReader(schemas[sid]).read(avro.io.BinaryDecoder(io.BytesIO(raw[5:])))
+            v = avro_decode(client, schemas, m.value())
             assert m.timestamp()[1] == v["ts_ms"]
-            got[m.key().decode()].append(v)
+            got[json.dumps(avro_decode(client, schemas, m.key()), separators=(",", ":"))].append(v)
         exp = collections.defaultdict(list)
         for r in want:
             exp[json.dumps(r["key"], separators=(",", ":"))].append(from_json_value(r["value"],
                                                                                     table))
         assert got == exp, topic
-        latest = client.get_latest_version(topic + "-value")
-        assert latest.schema_id in schemas
+        for subject in (topic + "-value", topic + "-key"):
+            assert client.get_latest_version(subject).schema_id in schemas
 
 
 def main():
     test_determinism()
     test_dump_invariants()
+    test_clock()
     test_undelivered()
     broker = start_broker()
     try:
         test_broker(broker)
+        test_interrupt(broker)
         with tempfile.TemporaryDirectory(prefix="eddy-gen-") as tmp:
             test_eddy_reads(broker, tmp)
     finally:

@@ -18,7 +18,7 @@ MINUTE = 60 * 1000 * 1000     # µs
 HOUR = 60 * MINUTE
 
 # Declared scales of the DECIMAL columns (Debezium's precise mode, schemas off).
-SCALES = {"price": 2, "total_amount": 2, "unit_price": 2, "amount": 2}
+SCALES = {"price": 2, "total_amount": 2, "unit_price": 2, "amount": 2, "temperature": 2}
 
 
 def decode_decimal(text, scale):

@@ -159,6 +159,28 @@ EDDY_TEST(gen_avro_reads_back_with_avro_c) {
     eddy_buf_clear(&b);
     ASSERT_OK(gen_avro_datum(&c, &eddy__gen_ecommerce.tables[ev->table], ev, &b));
     check_avro(schemas[ev->table], &b, ev, &eddy__gen_ecommerce.tables[ev->table]);
+    /* the key: record Key { <pk> }, one int */
+    eddy_buf_t ks = {0};
+    avro_schema_t key_schema;
+    ASSERT_OK(gen_avro_key_schema(&c, &eddy__gen_ecommerce.tables[ev->table], &ks));
+    ASSERT_OK(avro_schema_from_json_length(ks.p, ks.len, &key_schema));
+    ASSERT_STR_EQ("Key", avro_schema_name(key_schema));
+    eddy_buf_clear(&b);
+    ASSERT_OK(gen_avro_key_datum(&eddy__gen_ecommerce.tables[ev->table], ev, &b));
+    avro_value_iface_t *iface = avro_generic_class_from_schema(key_schema);
+    avro_value_t kv, col;
+    int32_t id = 0;
+    ASSERT_OK(avro_generic_value_new(iface, &kv));
+    avro_reader_t rd = avro_reader_memory(b.p, (int64_t)b.len);
+    ASSERT_OK(avro_value_read(rd, &kv));
+    ASSERT_OK(avro_value_get_by_index(&kv, 0, &col, NULL));
+    ASSERT_OK(avro_value_get_int(&col, &id));
+    ASSERT_EQ(ev->after.v[0].i, id);
+    avro_reader_free(rd);
+    avro_value_decref(&kv);
+    avro_value_iface_decref(iface);
+    avro_schema_decref(key_schema);
+    eddy_buf_free(&ks);
   }
   for (int i = 0; i < 5; i++)
     avro_schema_decref(schemas[i]);

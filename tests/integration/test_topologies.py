@@ -1,0 +1,274 @@
+#!/usr/bin/python3
+"""The shipped topologies end to end, on generated data.
+
+`eddy broker` (the embedded cluster), `eddy gen` for the ecommerce, fraud
+and temperature data sets, then `eddy run` with every topology of
+topologies/ that the runtime executes. The generated change events are read
+back from Kafka with confluent_kafka and decoded here; what each topology
+must produce is computed from them by topology_reference.py (written from
+DESIGN.md §7 and the seed agents' logic, not from eddy's code), and compared
+with what eddy wrote to its Kafka topics.
+"""
+import datetime
+from subprocess import Popen
+import decimal
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from confluent_kafka import Consumer, TopicPartition  # noqa: E402
+
+import topology_reference as ref  # noqa: E402
+from test_sr_harness import EDDY, Proc, tmout  # noqa: E402
+
+SRC = os.environ.get("EDDY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+TOPOLOGIES = ["inventory_alerts", "fraud_anomaly", "fraud_velocity", "revenue", "temperature"]
+ECOMMERCE = ["users", "products", "orders", "order_items", "user_events"]
+MINUTE = ref.MINUTE
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(args):
+    import subprocess
+    p = subprocess.run(args, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise AssertionError("%s failed (%d):\n%s" % (" ".join(args), p.returncode, p.stderr))
+    return p
+
+
+def consume(bootstrap, topic, decode=None):
+    """Every message of `topic`, in (partition, offset) order."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "check-%s-%f" % (topic, time.time()),
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    meta = c.list_topics(topic, timeout=10).topics[topic]
+    if meta.error is not None:
+        c.close()
+        return []
+    parts = sorted(meta.partitions)
+    ends = {}
+    for p in parts:
+        _, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+        ends[p] = hi
+    c.assign([TopicPartition(topic, p, 0) for p in parts if ends[p] > 0])
+    out, left = [], {p for p in parts if ends[p] > 0}
+    deadline = time.monotonic() + tmout(60)
+    while left and time.monotonic() < deadline:
+        for m in c.consume(500, timeout=0.5):
+            if m.error():
+                continue
+            out.append(m if decode is None else decode(m))
+            if m.offset() + 1 >= ends[m.partition()]:
+                left.discard(m.partition())
+    c.close()
+    if left:
+        raise AssertionError("could not read %s to its end" % topic)
+    return out
+
+
+def source_events(bootstrap, topic):
+    def decode(m):
+        key = m.key().decode() if m.key() is not None else None
+        return ref.decode_event(topic, m.partition(), m.offset(), key, m.timestamp()[1],
+                                m.value())
+    return [e for e in consume(bootstrap, topic, decode) if e is not None]
+
+
+def output_rows(bootstrap, topic):
+    rows = []
+    for m in consume(bootstrap, topic):
+        if m.value() is not None:
+            rows.append(json.loads(m.value(), parse_float=decimal.Decimal))
+    return rows
+
+
+def micros(iso):
+    t = datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    delta = t - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * 1000000 + delta.microseconds
+
+
+def status(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/status" % port, timeout=5) as r:
+        return {a["app"]: a for a in json.load(r)["apps"]}
+
+
+def wait_ready(port, engine):
+    deadline = time.monotonic() + tmout(60)
+    while time.monotonic() < deadline:
+        if engine.p.poll() is not None:
+            engine.fail("eddy run exited")
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/ready" % port, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    engine.fail("not ready after 60 s")
+
+
+def wait_idle(port, engine):
+    """Until every application has consumed everything (lag 0) and its input
+    count has not moved for a few seconds."""
+    deadline = time.monotonic() + tmout(240)
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        if engine.p.poll() is not None:
+            engine.fail("eddy run exited")
+        try:
+            apps = status(port)
+        except OSError:
+            time.sleep(0.5)
+            continue
+        now = tuple((a, s["records_in"], s["lag"]) for a, s in sorted(apps.items()))
+        if now != last:
+            last, since = now, time.monotonic()
+        elif all(s["lag"] == 0 for s in apps.values()) and time.monotonic() - since > 3:
+            return apps
+        time.sleep(0.5)
+    engine.fail("the applications did not settle: %s" % (last,))
+
+
+def check_inventory(events, rows):
+    want = ref.inventory_alerts(events)
+    got = {}
+    for r in rows:
+        k = (r["product_id"], micros(r["created_at"]))
+        assert k not in got, "duplicate inventory alert %s" % (k,)
+        got[k] = (r["alert_level"], r["current_stock"], r["product_name"])
+    assert got == want, "inventory alerts differ: missing %s, extra %s" % (
+        sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5])
+    levels = {v[0] for v in want.values()}
+    assert levels == {"low", "critical", "out_of_stock"}, levels
+    return len(want)
+
+
+def check_fraud(events, rows):
+    txs = ref.new_transactions(events)
+    want = {("anomaly", t): None for t in ref.fraud_anomaly(txs)}
+    want.update({("velocity", t): s for t, s in ref.fraud_velocity(txs).items()})
+    got = {}
+    for r in rows:
+        k = (r["alert_type"], r["transaction_id"])
+        assert k not in got, "duplicate fraud alert %s" % (k,)
+        got[k] = r["score"]
+    assert got == want, "fraud alerts differ: missing %s, extra %s" % (
+        sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5])
+    kinds = {k[0] for k in want}
+    assert kinds == {"anomaly", "velocity"}, kinds
+    return len(want)
+
+
+def check_revenue(orders, items, products, rows):
+    got = {}
+    for r in rows:
+        k = (r["period"], micros(r["window_start"]))
+        assert k not in got, "window %s emitted twice" % (k,)
+        got[k] = (r["total_revenue"], r["order_count"], r["avg_order_value"], r["top_category"])
+    want = {}
+    for period, size in (("5m", 5 * MINUTE), ("1h", 60 * MINUTE)):
+        for start, v in ref.revenue(orders, items, products, size, 5 * MINUTE).items():
+            want[(period, start)] = v
+    assert got == want, "revenue windows differ:\n want %s\n got  %s" % (
+        sorted(want.items())[:3], sorted(got.items())[:3])
+    assert any(k[0] == "1h" for k in want) and sum(k[0] == "5m" for k in want) >= 5, want.keys()
+    return len(want)
+
+
+def check_temperature(events, rows):
+    last = {}
+    for r in rows:   # emit changes: a window's last row is its current value
+        last[(r["sensor_id"], micros(r["window_start"]))] = (r["avg_temperature"], r["readings"])
+    want = {}
+    for k, (avg, n) in ref.temperature_averages(events).items():
+        want[k] = (avg.quantize(decimal.Decimal("0.000001"), rounding=decimal.ROUND_HALF_UP), n)
+    assert last == want, "temperature averages differ: %s" % (
+        sorted((k, want.get(k), last.get(k)) for k in set(want) ^ set(last)
+               or [k for k in want if want[k] != last.get(k)])[:5],)
+    return len(want)
+
+
+def internal_topics(path, partitions):
+    """The repartition and changelog topics `eddy describe` names, as name:partitions:
+    the embedded broker has no CreateTopics, so they are made with the cluster."""
+    out = []
+    for line in run([EDDY, "describe", path]).stdout.splitlines():
+        line = line.strip()
+        if line.startswith(("repartition:", "changelogs:")):
+            out += ["%s:%d" % (t, partitions) for t in line.split(":", 1)[1].split()]
+    return out
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="eddy-topologies-")
+    topics = ["ecommerce.public.%s:4" % t for t in ECOMMERCE]
+    # one partition keeps each user's transactions in order (Debezium keys them by id)
+    topics += ["ecommerce.public.transactions:1", "office.public.sensor_readings:4"]
+    for t in TOPOLOGIES:
+        topics += internal_topics(os.path.join(SRC, "topologies", t + ".eddy"),
+                                  1 if t.startswith("fraud") else 4)
+    broker = Proc([EDDY, "broker", "--brokers", "1"] + sum((["--topic", t] for t in topics), []),
+                  "broker")
+    bs = broker.read_value("bootstrap", 30)
+    engine = None
+    try:
+        port = free_port()
+        files = [os.path.join(SRC, "topologies", t + ".eddy") for t in TOPOLOGIES]
+        engine = Proc([EDDY, "run"] + files + [
+            "--bootstrap", bs, "--metrics", "127.0.0.1:%d" % port,
+            "--set", "state.dir=" + os.path.join(work, "state"), "--set", "stats.interval.ms=0",
+            "--set", "commit.interval.ms=200"], "eddy-run")
+        wait_ready(port, engine)
+        # the data arrives while the topologies run, as it would from Debezium
+        # (event time runs 100 to 200 times faster than the wall clock here: the graces
+        # of the topologies, minutes of event time, are a second or two of skew between
+        # the partitions' consumers)
+        gens = [Popen([EDDY, "gen", "ecommerce", "--count", "8000", "--event-rate", "1",
+                       "--rate", "200", "--seed", "7", "--bootstrap", bs, "--quiet"]),
+                Popen([EDDY, "gen", "fraud", "--count", "4000", "--event-rate", "10", "--rate", "2000", "--seed", "7",
+                       "--bootstrap", bs, "--quiet"]),
+                Popen([EDDY, "gen", "temperature", "--count", "3000", "--event-rate", "2",
+                       "--rate", "200", "--seed", "7", "--bootstrap", bs, "--quiet"])]
+        for g in gens:
+            if g.wait(timeout=tmout(120)) != 0:
+                raise AssertionError("eddy gen failed: %s" % g.args)
+        apps = wait_idle(port, engine)
+        for name, s in apps.items():
+            assert s["dlq"] == 0 and s["late"] == 0, "%s: dlq=%d late=%d" % (name, s["dlq"],
+                                                                           s["late"])
+        src = {t: source_events(bs, "ecommerce.public." + t)
+               for t in ["products", "orders", "order_items", "transactions"]}
+        readings = source_events(bs, "office.public.sensor_readings")
+        n = check_inventory(src["products"], output_rows(bs, "inventory.alerts"))
+        print("inventory alerts: %d, as computed" % n)
+        n = check_fraud(src["transactions"], output_rows(bs, "fraud.alerts"))
+        print("fraud alerts: %d, as computed" % n)
+        n = check_revenue(src["orders"], src["order_items"], src["products"],
+                          output_rows(bs, "revenue.windows"))
+        print("revenue windows: %d, as computed" % n)
+        n = check_temperature(readings, output_rows(bs, "temperature.averages"))
+        print("temperature windows: %d, as computed" % n)
+        engine.stop()
+        engine = None
+    finally:
+        if engine is not None:
+            engine.stop(check=False)
+        broker.stop(check=False)
+        shutil.rmtree(work, ignore_errors=True)
+    print("topologies: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
