@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# `make demo`: start the embedded broker, feed it Debezium order events, run
-# the example topology, show what came out, and clean up.
-#   scripts/demo.sh BUILD_DIR
+# `make demo`: the shipped topologies on one machine. Starts them with an
+# embedded Kafka cluster, feeds them a minute of generated e-commerce,
+# fraud and sensor change events, shows live progress, then what came out.
+#   scripts/demo.sh BUILD_DIR [SECONDS]
 set -euo pipefail
 build=${1:-build}
+seconds=${2:-60}
 cd "$(dirname "$0")/.."
 eddy="$build/eddy"
+python=/usr/bin/python3
 work=$(mktemp -d /tmp/eddy-demo.XXXXXX)
 pids=()
 cleanup() {
@@ -14,45 +17,80 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "demo: $*" >&2; exit 1; }
+fail() {
+  echo "demo: $*" >&2
+  [ -s "$work/run.log" ] && { echo "--- last lines of the engine's log ---" >&2; tail -n 15 "$work/run.log" >&2; }
+  exit 1
+}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+free_port() { $python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-step "starting the embedded Kafka cluster"
-"$eddy" broker --topic ecommerce.public.orders:4 >"$work/broker.out" 2>"$work/broker.log" &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^bootstrap=' "$work/broker.out" 2>/dev/null && break; sleep 0.1; done
-bootstrap=$(sed -n 's/^bootstrap=//p' "$work/broker.out")
-[ -n "$bootstrap" ] || fail "the broker did not start: $(cat "$work/broker.log")"
-echo "bootstrap servers: $bootstrap"
+topologies=(inventory_alerts fraud_anomaly fraud_velocity revenue temperature)
+files=()
+for t in "${topologies[@]}"; do files+=("topologies/$t.eddy"); done
 
-step "checking the topology (eddy check)"
-"$eddy" check examples/completed_orders.eddy
+step "checking the topologies (eddy check)"
+"$eddy" check "${files[@]}"
 
-step "producing 3000 Debezium order events (a few deliberately broken)"
-/usr/bin/python3 scripts/demo_events.py "$bootstrap" ecommerce.public.orders 3000
-
-step "running examples/completed_orders.eddy for 15 seconds"
-"$eddy" run examples/completed_orders.eddy --bootstrap "$bootstrap" \
-  --set stats.interval.ms=3000 >"$work/out.jsonl" 2>"$work/run.log" &
-runner=$!
-pids+=($runner)
-for i in $(seq 15); do
-  sleep 1
-  kill -0 "$runner" 2>/dev/null || fail "eddy run exited early: $(tail -5 "$work/run.log")"
-  printf '\r  %2ds  completed orders printed: %s' "$i" "$(wc -l <"$work/out.jsonl")"
+step "starting ${#files[@]} topologies on an embedded Kafka cluster"
+port=$(free_port)
+"$eddy" run "${files[@]}" --embedded --partitions 4 --metrics "127.0.0.1:$port" \
+  --set "state.dir=$work/state" --set stats.interval.ms=0 >"$work/run.out" 2>"$work/run.log" &
+engine=$!
+pids+=("$engine")
+bootstrap=
+for _ in $(seq 150); do
+  bootstrap=$(sed -n 's/.*embedded broker: bootstrap=\([^ "]*\).*/\1/p' "$work/run.log" | head -n 1)
+  [ -n "$bootstrap" ] && break
+  kill -0 "$engine" 2>/dev/null || fail "eddy run exited at start"
+  sleep 0.2
 done
-echo
-kill -TERM "$runner"
-wait "$runner" || fail "eddy run did not stop cleanly: $(tail -5 "$work/run.log")"
+[ -n "$bootstrap" ] || fail "the embedded broker did not start"
+for _ in $(seq 300); do
+  $python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/ready', timeout=2)" \
+    2>/dev/null && break
+  kill -0 "$engine" 2>/dev/null || fail "eddy run exited while starting"
+  sleep 0.2
+done
+echo "bootstrap servers: $bootstrap; metrics: http://127.0.0.1:$port/metrics"
 
-step "a few completed orders (to stdout; also in topic orders.completed)"
-head -n 5 "$work/out.jsonl"
-step "the run's last progress line"
-grep 'component=run' "$work/run.log" | tail -n 1
-step "two dead letters, with the reason eddy recorded"
-/usr/bin/python3 scripts/demo_dlq.py "$bootstrap" completed_orders-dlq 2
+step "generating change events for about $seconds s (eddy gen)"
+# event time runs faster than the wall clock, so hour windows and 30-minute
+# sessions happen within the minute
+gen() { "$eddy" gen "$@" --bootstrap "$bootstrap" --quiet 2>>"$work/gen.log" & pids+=($!); }
+gen ecommerce --rate 300 --event-rate 2 --count $((300 * seconds)) --seed 1
+gen fraud --rate 150 --event-rate 10 --count $((150 * seconds)) --seed 1
+gen temperature --rate 50 --event-rate 5 --count $((50 * seconds)) --seed 1
+echo "ecommerce 300/s, fraud 150/s, temperature 50/s"
+
+step "live progress (one line per topology)"
+$python scripts/demo_status.py "http://127.0.0.1:$port" "$seconds" ||
+  fail "a topology stopped"
+wait_gen=0
+for _ in $(seq 100); do
+  [ -z "$(jobs -rp | grep -v "^$engine\$")" ] && { wait_gen=1; break; }
+  sleep 0.2
+done
+[ "$wait_gen" = 1 ] || fail "the generators did not finish: $(tail -n 3 "$work/gen.log")"
+# let the topologies drain what is left
+for _ in $(seq 100); do
+  lag=$($python -c "import json,urllib.request; a=json.load(urllib.request.urlopen('http://127.0.0.1:$port/status'))['apps']; print(sum(max(x['lag'],0) for x in a))")
+  [ "$lag" = 0 ] && break
+  sleep 0.3
+done
+
+step "what came out"
+$python scripts/demo_show.py "$bootstrap"
+
 step "summary"
-echo "completed orders: $(wc -l <"$work/out.jsonl")"
-echo "dead letters:     $(grep -o 'dlq=[0-9]*' "$work/run.log" | tail -n 1 | cut -d= -f2) (topic completed_orders-dlq, with the reason in headers)"
+$python - "$port" <<'PY'
+import json, sys, urllib.request
+apps = json.load(urllib.request.urlopen("http://127.0.0.1:%s/status" % sys.argv[1]))["apps"]
+print("  %-18s %10s %10s %6s %6s" % ("topology", "in", "out", "dlq", "late"))
+for a in apps:
+    print("  %-18s %10d %10d %6d %6d" % (a["app"], a["records_in"], a["records_out"], a["dlq"], a["late"]))
+PY
+kill -TERM "$engine"
+wait "$engine" || fail "eddy run did not stop cleanly"
 echo
-echo "demo finished."
+echo "demo finished: every topology ran, stopped cleanly, and its outputs are shown above."
