@@ -26,6 +26,7 @@ int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t 
     return EDDY_ENOMEM;
   app->plan = plan;
   app->log = *log;
+  app->instance = (eddy_instance_t){.fd = -1, .slot = -1};
   int rc = eddy_config_copy(&app->conf, conf);
   if (rc != 0) {
     eddy_free(app);
@@ -49,6 +50,8 @@ int eddy_app_new(eddy_app_t **out, const eddy_plan_t *plan, const eddy_config_t 
   }
   rc = plan->store_cnt > 0 ? open_state(app, err) : 0;
   rc = rc == 0 ? eddy__app_registry(app, err) : rc;
+  if (rc == 0 && conf->processing_guarantee == EDDY_EXACTLY_ONCE_V2)   /* transactional ids */
+    rc = eddy__instance_acquire(&app->instance, app->conf.state_dir, app->app_id, err);
   if (rc != 0) {
     eddy_app_destroy(app);
     return rc;
@@ -124,6 +127,7 @@ void eddy_app_destroy(eddy_app_t *app) {
   eddy_free(app->threads);
   eddy_state_env_destroy(app->state);
   eddy_sr_client_destroy(app->registry);
+  eddy__instance_release(&app->instance);
   eddy_free(app->app_id);
   eddy_free(app->dlq_topic);
   eddy_config_free(&app->conf);

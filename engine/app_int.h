@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "engine/app.h"
+#include "engine/instance.h"
 #include "engine/kafka.h"
 
 typedef struct eddy_stream_thread_s {
@@ -59,6 +60,7 @@ struct eddy_app_s {
   eddy_topic_create_fn create_topic; /* internal topics without the admin API */
   void *create_opaque;
   struct eddy_sr_client_s *registry; /* Avro plans: one client for every thread */
+  eddy_instance_t instance;          /* exactly_once_v2: this process's id (instance.h) */
 };
 
 /** Create the internal topics (repartition, changelogs) before the threads start (topics.c). */

@@ -1,7 +1,14 @@
 /*
  * processing.guarantee=exactly_once_v2: one transactional producer per
- * stream thread (transactional.id = <application.id>-<thread index>, stable
- * across restarts, so a restarted instance fences the one it replaces).
+ * stream thread, transactional.id = <application.id>-<instance id>-<thread
+ * index>. The instance id (engine/instance.h) differs between running
+ * processes of one application, which on Kafka would otherwise fence each
+ * other's producers at every start, and is kept across restarts with the
+ * same state.dir, so a restarted instance ends the transaction its crashed
+ * predecessor left open at once (InitProducerId) instead of leaving
+ * read_committed readers waiting for transaction.timeout.ms. Zombies of a
+ * rebalance are fenced by the consumer group generation sent with the
+ * offsets (KIP-447), as in Kafka Streams.
  * Every output of a commit interval (sinks, repartition topics, changelogs,
  * dead letters, late records) and the consumed positions go in one Kafka
  * transaction. A commit:
@@ -42,7 +49,7 @@ typedef struct eddy_txn_s {
   bool embedded;                              /* the mock cluster: commit through the group too */
   bool fatal;                                 /* fenced or fatal: every commit fails */
   int fatal_rc;                               /* EDDY_EFENCED or EDDY_EKAFKA */
-  char fatal_msg[512];
+  char fatal_msg[1024];
   rd_kafka_consumer_group_metadata_t *group;  /* taken at each commit (generation changes) */
   rd_kafka_topic_partition_list_t *sent;      /* positions of the last committed transaction */
   bool stores_current;                        /* aborted: the reopened stores are as committed */
@@ -71,7 +78,8 @@ int eddy__txn_configure(eddy_stream_thread_t *t, rd_kafka_conf_t *consumer,
     t->txn = eddy_calloc(1, sizeof(eddy_txn_t));
     if (t->txn == NULL)
       return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-    snprintf(t->txn->id, sizeof(t->txn->id), "%s-%d", t->app->app_id, t->index);
+    snprintf(t->txn->id, sizeof(t->txn->id), "%s-%s-%d", t->app->app_id, t->app->instance.id,
+             t->index);
   }
   if (consumer != NULL)
     return eddy_kafka_conf_set(consumer, "isolation.level", "read_committed", err);
