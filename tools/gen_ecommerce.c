@@ -6,7 +6,7 @@
  * with nothing due signs up a new user, who then browses in bursts: 3 to 12
  * page views 5 to 60 s apart, then an idle gap of 3 to 28 minutes (40%) or
  * 32 to 90 minutes (60%) of event time, so 30-minute session windows both
- * form and join up. A burst ends with an order 45% of the time: one
+ * form and join up; a few views arrive late and merge two sessions. A burst ends with an order 45% of the time: one
  * transaction of the order (pending, total = sum of its items), its 1 to 4
  * items at the products' prices, and one stock decrease per product. Orders
  * move pending -> processing -> completed (85%) or cancelled as updates
@@ -70,7 +70,7 @@ static const char *const last_names[12] = {"Adams", "Brown", "Chen",  "Diaz",  "
                                            "Garcia", "Hall", "Ito",   "Jones", "Khan",  "Lopez"};
 static const char *const statuses[4] = {"pending", "processing", "completed", "cancelled"};
 
-enum { A_VIEW, A_ORDER, A_RESTOCK };
+enum { A_VIEW, A_LATE_VIEW, A_ORDER, A_RESTOCK };
 
 typedef struct {
   int id;
@@ -277,7 +277,8 @@ static int advance_order(shop_t *s, gen_action_t *a, int64_t now) {
   return rc;
 }
 
-static int view(shop_t *s, gen_action_t *a, int64_t now) {
+/* One page view of \p user seen by the database at \p now, made on the client at \p at. */
+static int push_view(shop_t *s, int64_t user, int64_t at, int64_t now) {
   static const char *const pages[4] = {"/", "/cart", "/search", "/account"};
   char page[GEN_STR_MAX];
   int64_t r = gen_rand_range(&s->rnd, 0, 9);
@@ -290,21 +291,43 @@ static int view(shop_t *s, gen_action_t *a, int64_t now) {
   gen_event_t ev;
   event_init(&ev, T_EVENTS, 'c', now, s->next_tx++);
   gen_set_int(&ev.after, E_ID, s->next_event++);
-  gen_set_int(&ev.after, E_USER, a->arg[0]);
+  gen_set_int(&ev.after, E_USER, user);
   gen_set_str(&ev.after, E_TYPE, "page_view");
   gen_set_str(&ev.after, E_PAGE, page);
-  gen_set_int(&ev.after, E_CREATED, now);
-  int rc = gen_queue_push(&s->out, &ev);
+  gen_set_int(&ev.after, E_CREATED, at);
+  return gen_queue_push(&s->out, &ev);
+}
+
+/*
+ * The end of a burst: maybe an order, then the idle gap before the next one.
+ * A quarter of the gaps between 32 and 58 minutes get a view made offline in
+ * their middle and synced a few minutes after the next burst began: its
+ * created_at lies within 30 minutes of both bursts, so in event time it
+ * merges two sessions that had each been complete.
+ */
+static int end_burst(shop_t *s, int64_t user, int64_t now) {
+  int rc = 0;
+  if (gen_rand_chance(&s->rnd, 0.45) && (rc = place_order(s, user, now)) != 0)
+    return rc;
+  int64_t gap = gen_rand_chance(&s->rnd, 0.4) ? gen_rand_range(&s->rnd, 3 * 60, 28 * 60)
+                                               : gen_rand_range(&s->rnd, 32 * 60, 90 * 60);
+  int64_t args[3] = {user, gen_rand_range(&s->rnd, 3, 12), 0};
+  rc = schedule(s, A_VIEW, now + gap * SECOND_US, args, 2);
+  if (rc == 0 && gap >= 32 * 60 && gap <= 58 * 60 && gen_rand_chance(&s->rnd, 0.25)) {
+    args[2] = now + gap / 2 * SECOND_US;
+    rc = schedule(s, A_LATE_VIEW, now + (gap + gen_rand_range(&s->rnd, 60, 300)) * SECOND_US,
+                  args, 3);
+  }
+  return rc;
+}
+
+static int view(shop_t *s, gen_action_t *a, int64_t now) {
+  int rc = push_view(s, a->arg[0], now, now);
   if (rc != 0)
     return rc;
   if (--a->arg[1] > 0)
     return schedule(s, A_VIEW, now + gen_rand_range(&s->rnd, 5, 60) * SECOND_US, a->arg, 2);
-  if (gen_rand_chance(&s->rnd, 0.45) && (rc = place_order(s, a->arg[0], now)) != 0)
-    return rc;
-  int64_t gap = gen_rand_chance(&s->rnd, 0.4) ? gen_rand_range(&s->rnd, 3 * 60, 28 * 60)
-                                               : gen_rand_range(&s->rnd, 32 * 60, 90 * 60);
-  int64_t args[2] = {a->arg[0], gen_rand_range(&s->rnd, 3, 12)};
-  return schedule(s, A_VIEW, now + gap * SECOND_US, args, 2);
+  return end_burst(s, a->arg[0], now);
 }
 
 static int restock(shop_t *s, gen_action_t *a, int64_t now) {
@@ -322,6 +345,8 @@ static int run(shop_t *s, gen_action_t *a, int64_t now) {
   switch (a->kind) {
   case A_VIEW:
     return view(s, a, now);
+  case A_LATE_VIEW:
+    return push_view(s, a->arg[0], a->arg[2], now);
   case A_ORDER:
     return advance_order(s, a, now);
   default:
