@@ -5,6 +5,8 @@
  * same run on the same input.
  *
  * Last line: BENCH stateless events_per_s=<n> baseline_per_s=<n> ratio=<r>
+ * With EDDY_BENCH_EOS=1 the engine runs under processing.guarantee=exactly_once_v2
+ * and the line starts `BENCH eos_stateless`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,8 @@ static double run_eddy(const char *bootstrap, uint64_t n) {
   eddy_config_init(&conf);
   eddy_error_t *err = NULL;
   eddy_config_set(&conf, "bootstrap.servers", bootstrap, &err);
+  if (getenv("EDDY_BENCH_EOS") != NULL && strcmp(getenv("EDDY_BENCH_EOS"), "1") == 0)
+    eddy_config_set(&conf, "processing.guarantee", "exactly_once_v2", &err);
   /* EDDY_BENCH_SET="key=value;key=value" tries settings without rebuilding */
   char *sets = getenv("EDDY_BENCH_SET") ? strdup(getenv("EDDY_BENCH_SET")) : NULL;
   for (char *kv = sets ? strtok(sets, ";") : NULL; kv != NULL; kv = strtok(NULL, ";")) {
@@ -96,7 +100,9 @@ int main(int argc, char **argv) {
   double eddy = run_eddy(bs, n);
   fprintf(stderr, "eddy where+select: %.0f events/s\n", eddy);
   eddy_broker_stop(b);
-  printf("BENCH stateless events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n", eddy, base,
+  bool eos = getenv("EDDY_BENCH_EOS") != NULL && strcmp(getenv("EDDY_BENCH_EOS"), "1") == 0;
+  printf("BENCH %sstateless events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n",
+         eos ? "eos_" : "", eddy, base,
          eddy / base);
   return 0;
 }

@@ -159,16 +159,18 @@ def test_stateless(tmp):
     topo = os.path.join(tmp, "stateless.eddy")
     with open(topo, "w") as f:
         f.write(STATELESS)
-    n = 60000
+    n = 100000
+    killed = threading.Event()
     prod = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 5})
 
-    def feed():   # about 10,000 records/s, so that the kill lands mid-stream
+    def feed():   # about 10,000 records/s until the kill, so that it lands mid-stream
         for i in range(n):
             prod.produce("in", key=str(i), value=json.dumps({"id": i, "amount": i % 100}),
                          partition=i % PARTS)
             if i % 500 == 499:
                 prod.poll(0)
-                time.sleep(0.05)
+                if not killed.is_set():
+                    time.sleep(0.05)
         prod.flush()
 
     feeder = threading.Thread(target=feed)
@@ -180,6 +182,7 @@ def test_stateless(tmp):
                    "no output before the kill")
         assert feeder.is_alive(), "the input was complete before the kill"
         engines[-1].kill()
+        killed.set()
         engines.append(Engine(topo, broker.bootstrap, os.path.join(tmp, "s-state"), 2))
         feeder.join()
         expected = {i: 2 * (i % 100) for i in range(n) if i % 100 >= 10}
