@@ -24,7 +24,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 "$eddy" run "$topo" --embedded --set stats.interval.ms=0 --set "state.dir=$tmp/state" \
   --threads 2 --metrics "127.0.0.1:$port" >"$tmp/run.out" 2>"$tmp/run.err" &
 pid=$!
-for _ in $(seq 300); do [ "$(grep -c 'task(s) ready' "$tmp/run.err")" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 900); do [ "$(grep -c 'task(s) ready' "$tmp/run.err")" -ge 2 ] && break; sleep 0.1; done
 [ "$(grep -c 'task(s) ready' "$tmp/run.err")" -ge 2 ] ||
   fail "the threads' tasks never got ready: $(tail -5 "$tmp/run.err")"
 # the metrics endpoint: ready once the stores are restored, restore gauges agree

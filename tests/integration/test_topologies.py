@@ -229,7 +229,7 @@ def pg_rows(url, sql):
 
 def wait_pg(url, table, want, engine):
     """Until the sink has written `want` rows to `table` (and none moves for a second)."""
-    deadline = time.monotonic() + tmout(120)
+    deadline = time.monotonic() + tmout(300)
     last = None
     while time.monotonic() < deadline:
         if engine.p.poll() is not None:
