@@ -214,9 +214,11 @@ static void run_engine(int out_fd, const char *bootstrap, uint64_t n) {
     bench_die("app: %s", eddy_error_msg(err));
   fprintf(stderr, "processed and committed in %.2f s; stopping took %.2f s more\n", secs,
           bench_now() - t1);
-  fprintf(stderr, "eddy: %lld in (input + repartition), %lld results, %lld late\n",
+  fprintf(stderr, "eddy: %lld in (input + repartition), %lld results, %lld late, %lld commits "
+          "(%lld early), %lld aborts\n",
           (long long)atomic_load(&c->records_in), (long long)atomic_load(&c->records_out),
-          (long long)atomic_load(&c->late));
+          (long long)atomic_load(&c->late), (long long)atomic_load(&c->commits),
+          (long long)atomic_load(&c->early_commits), (long long)atomic_load(&c->txn_aborts));
   dprintf(out_fd, "%.0f %.0f %.0f\n", (double)n / secs, bench_peak_rss_mb(),
           (double)conf.state_memory_bytes / (1 << 20));
   eddy_app_destroy(app);
