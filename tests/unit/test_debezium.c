@@ -9,57 +9,43 @@
 
 static const eddy_type_t str_type = T_STR;
 
-/* The orders layout for schemas off: the declared types carry the units. */
+/* The fields of the orders vectors. */
 enum {
   OP, TS_MS, B_ID, B_STATUS, B_AMOUNT, A_ID, A_USER, A_STATUS, A_AMOUNT, A_CREATED,
   A_UPDATED, A_DATE, A_SHIPPED, A_TAGS, A_DISCOUNT, S_TABLE, S_LSN, S_TS, S_SNAPSHOT, N_ORDERS
 };
 
-static const eddy_field_t orders_off[N_ORDERS] = {
-  [OP] = {"op", T_STR},
-  [TS_MS] = {"ts_ms", T_TS},
-  [B_ID] = {"before.id", T_INT},
-  [B_STATUS] = {"before.status", T_STR},
-  [B_AMOUNT] = {"before.total_amount", T_DEC(10, 2)},
-  [A_ID] = {"after.id", T_INT},
-  [A_USER] = {"after.user_id", T_INT},
-  [A_STATUS] = {"after.status", T_STR},
-  [A_AMOUNT] = {"after.total_amount", T_DEC(10, 2)},
-  [A_CREATED] = {"after.created_at", T_TS},
-  [A_UPDATED] = {"after.updated_at", T_TS},
-  [A_DATE] = {"after.order_date", T_DATE},
-  [A_SHIPPED] = {"after.shipped_at", T_TS_MS},
-  [A_TAGS] = {"after.tags", {.kind = EDDY_T_ARRAY, .elem = &str_type}},
-  [A_DISCOUNT] = {"after.discount", T_DEC(10, 2)},
-  [S_TABLE] = {"source.table", T_STR},
-  [S_LSN] = {"source.lsn", T_INT},
-  [S_TS] = {"source.ts_ms", T_TS},
-  [S_SNAPSHOT] = {"source.snapshot", T_STR},
-};
+/* The orders layout; only the types of after.order_date and after.shipped_at
+ * differ between the two modes. */
+#define ORDERS_LAYOUT(date_type, shipped_type)                                   \
+  {                                                                              \
+    [OP] = {"op", T_STR},                                                        \
+    [TS_MS] = {"ts_ms", T_TS},                                                   \
+    [B_ID] = {"before.id", T_INT},                                               \
+    [B_STATUS] = {"before.status", T_STR},                                       \
+    [B_AMOUNT] = {"before.total_amount", T_DEC(10, 2)},                          \
+    [A_ID] = {"after.id", T_INT},                                                \
+    [A_USER] = {"after.user_id", T_INT},                                         \
+    [A_STATUS] = {"after.status", T_STR},                                        \
+    [A_AMOUNT] = {"after.total_amount", T_DEC(10, 2)},                           \
+    [A_CREATED] = {"after.created_at", T_TS},                                    \
+    [A_UPDATED] = {"after.updated_at", T_TS},                                    \
+    [A_DATE] = {"after.order_date", date_type},                                  \
+    [A_SHIPPED] = {"after.shipped_at", shipped_type},                            \
+    [A_TAGS] = {"after.tags", {.kind = EDDY_T_ARRAY, .elem = &str_type}},        \
+    [A_DISCOUNT] = {"after.discount", T_DEC(10, 2)},                             \
+    [S_TABLE] = {"source.table", T_STR},                                         \
+    [S_LSN] = {"source.lsn", T_INT},                                             \
+    [S_TS] = {"source.ts_ms", T_TS},                                             \
+    [S_SNAPSHOT] = {"source.snapshot", T_STR},                                   \
+  }
+
+/* Schemas off: the declared types carry the units. */
+static const eddy_field_t orders_off[N_ORDERS] = ORDERS_LAYOUT(T_DATE, T_TS_MS);
 
 /* The same with plain timestamps everywhere: with schemas on, the schema's
  * logical names (Timestamp = ms, Date = days) must decide the units. */
-static const eddy_field_t orders_on[N_ORDERS] = {
-  [OP] = {"op", T_STR},
-  [TS_MS] = {"ts_ms", T_TS},
-  [B_ID] = {"before.id", T_INT},
-  [B_STATUS] = {"before.status", T_STR},
-  [B_AMOUNT] = {"before.total_amount", T_DEC(10, 2)},
-  [A_ID] = {"after.id", T_INT},
-  [A_USER] = {"after.user_id", T_INT},
-  [A_STATUS] = {"after.status", T_STR},
-  [A_AMOUNT] = {"after.total_amount", T_DEC(10, 2)},
-  [A_CREATED] = {"after.created_at", T_TS},
-  [A_UPDATED] = {"after.updated_at", T_TS},
-  [A_DATE] = {"after.order_date", T_TS},
-  [A_SHIPPED] = {"after.shipped_at", T_TS},
-  [A_TAGS] = {"after.tags", {.kind = EDDY_T_ARRAY, .elem = &str_type}},
-  [A_DISCOUNT] = {"after.discount", T_DEC(10, 2)},
-  [S_TABLE] = {"source.table", T_STR},
-  [S_LSN] = {"source.lsn", T_INT},
-  [S_TS] = {"source.ts_ms", T_TS},
-  [S_SNAPSHOT] = {"source.snapshot", T_STR},
-};
+static const eddy_field_t orders_on[N_ORDERS] = ORDERS_LAYOUT(T_TS, T_TS);
 
 /* 2024-03-10T12:34:56.789+02:00 = 2024-03-10T10:34:56.789Z */
 #define UPDATED_US INT64_C(1710066896789000)
@@ -88,13 +74,24 @@ static void check_after_row(fx_t *fx) {
   ASSERT_TSV(INT64_C(1710066896789000), v[S_TS]);
 }
 
+/* Reads the vector \p file (under tests/data) and opens \p fx over \p layout. */
+static char *open_orders(fx_t *fx, const char *file, const eddy_field_t *layout, size_t *len) {
+  char *json = fx_read_file(file, len);
+  fx_open(fx, EDDY_FMT_DEBEZIUM_JSON, layout, N_ORDERS);
+  return json;
+}
+
+static void close_vector(fx_t *fx, char *json) {
+  fx_close(fx);
+  free(json);
+}
+
 /* ---- schemas.enable=false ---------------------------------------------- */
 
 EDDY_TEST(debezium_create_schemas_off) {
   fx_t fx;
   size_t len;
-  char *json = fx_read_file("debezium/orders_create_schemas_off.json", &len);
-  fx_open(&fx, EDDY_FMT_DEBEZIUM_JSON, orders_off, N_ORDERS);
+  char *json = open_orders(&fx, "debezium/orders_create_schemas_off.json", orders_off, &len);
   ASSERT_DECODE_OK(&fx, json);
   ASSERT_STRV("c", fx.vals[OP]);
   ASSERT_TSV(INT64_C(1710066896801000), fx.vals[TS_MS]); /* ts_ms: ms -> µs */
@@ -105,16 +102,14 @@ EDDY_TEST(debezium_create_schemas_off) {
   check_after_row(&fx);
   /* Strings without escapes borrow from the message. */
   ASSERT_TRUE(fx.vals[A_STATUS].u.s > fx.copy && fx.vals[A_STATUS].u.s < fx.copy + len);
-  fx_close(&fx);
-  free(json);
+  close_vector(&fx, json);
   EDDY_ASSERT_NO_LEAKS();
 }
 
 EDDY_TEST(debezium_snapshot_read_op_r) {
   fx_t fx;
   size_t len;
-  char *json = fx_read_file("debezium/orders_snapshot_schemas_off.json", &len);
-  fx_open(&fx, EDDY_FMT_DEBEZIUM_JSON, orders_off, N_ORDERS);
+  char *json = open_orders(&fx, "debezium/orders_snapshot_schemas_off.json", orders_off, &len);
   ASSERT_DECODE_OK(&fx, json);
   ASSERT_STRV("r", fx.vals[OP]);
   ASSERT_STRV("true", fx.vals[S_SNAPSHOT]);
@@ -125,8 +120,7 @@ EDDY_TEST(debezium_snapshot_read_op_r) {
   ASSERT_NULLV(fx.vals[A_DISCOUNT]);
   ASSERT_EQ(1, fx.vals[A_TAGS].len);
   ASSERT_TSV(INT64_C(1705307400500000), fx.vals[TS_MS]);
-  fx_close(&fx);
-  free(json);
+  close_vector(&fx, json);
   EDDY_ASSERT_NO_LEAKS();
 }
 
@@ -409,8 +403,7 @@ EDDY_TEST(debezium_bytes_double_bool_struct) {
 EDDY_TEST(debezium_update_schemas_on_uses_schema_types) {
   fx_t fx;
   size_t len;
-  char *json = fx_read_file("debezium/orders_update_schemas_on.json", &len);
-  fx_open(&fx, EDDY_FMT_DEBEZIUM_JSON, orders_on, N_ORDERS);
+  char *json = open_orders(&fx, "debezium/orders_update_schemas_on.json", orders_on, &len);
   for (int round = 0; round < 3; round++) { /* the second and third use the cached schema */
     ASSERT_DECODE_OK(&fx, json);
     ASSERT_STRV("u", fx.vals[OP]);
@@ -420,28 +413,24 @@ EDDY_TEST(debezium_update_schemas_on_uses_schema_types) {
     ASSERT_DECV(1250, 2, fx.vals[B_AMOUNT]);
     check_after_row(&fx);
   }
-  fx_close(&fx);
-  free(json);
+  close_vector(&fx, json);
   EDDY_ASSERT_NO_LEAKS();
 }
 
 EDDY_TEST(debezium_payload_before_schema) {
   fx_t fx;
   size_t len;
-  char *json = fx_read_file("debezium/orders_update_payload_first.json", &len);
-  fx_open(&fx, EDDY_FMT_DEBEZIUM_JSON, orders_on, N_ORDERS);
+  char *json = open_orders(&fx, "debezium/orders_update_payload_first.json", orders_on, &len);
   ASSERT_DECODE_OK(&fx, json);
   check_after_row(&fx);
-  fx_close(&fx);
-  free(json);
+  close_vector(&fx, json);
   EDDY_ASSERT_NO_LEAKS();
 }
 
 EDDY_TEST(debezium_delete_schemas_on) {
   fx_t fx;
   size_t len;
-  char *json = fx_read_file("debezium/orders_delete_schemas_on.json", &len);
-  fx_open(&fx, EDDY_FMT_DEBEZIUM_JSON, orders_on, N_ORDERS);
+  char *json = open_orders(&fx, "debezium/orders_delete_schemas_on.json", orders_on, &len);
   ASSERT_DECODE_OK(&fx, json);
   ASSERT_STRV("d", fx.vals[OP]);
   ASSERT_INTV(1001, fx.vals[B_ID]);
@@ -450,8 +439,7 @@ EDDY_TEST(debezium_delete_schemas_on) {
     ASSERT_NULLV(fx.vals[i]);
   ASSERT_INTV(24023300, fx.vals[S_LSN]);
   ASSERT_TSV(INT64_C(1710066900012000), fx.vals[TS_MS]);
-  fx_close(&fx);
-  free(json);
+  close_vector(&fx, json);
   EDDY_ASSERT_NO_LEAKS();
 }
 
@@ -481,8 +469,7 @@ EDDY_TEST(debezium_schema_scale_wins_and_cache_follows_changes) {
   ASSERT_DECODE_OK(&fx, json);
   ASSERT_DECV(1999990, 2, fx.vals[0]);
   ASSERT_DECV(19999900, 3, fx.vals[2]);
-  fx_close(&fx);
-  free(json);
+  close_vector(&fx, json);
   EDDY_ASSERT_NO_LEAKS();
 }
 
