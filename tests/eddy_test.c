@@ -64,14 +64,23 @@ int eddy_test_free_port(void) {
   return ntohs(a.sin_port);
 }
 
+static int rm_rf(const char *path) {
+  char cmd[1100];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+  return system(cmd);
+}
+
+void eddy_test_rmtree(const char *path) {
+  if (rm_rf(path) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "rm -rf '%s' failed", path);
+}
+
 char *eddy_test_tmpdir(const char *tag) {
   const char *base = getenv("TMPDIR");
   char path[512];
   snprintf(path, sizeof(path), "%s/eddy-test-%s-%d-%ld", base ? base : "/tmp",
            tag, (int)getpid(), (long)time(NULL));
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-  if (system(cmd) != 0 || mkdir(path, 0700) != 0) {
+  if (rm_rf(path) != 0 || mkdir(path, 0700) != 0) {
     perror(path);
     exit(2);
   }

@@ -108,4 +108,7 @@ int eddy_test_free_port(void);
 /** Directory for this test's files, created fresh under $TMPDIR. Caller frees. */
 char *eddy_test_tmpdir(const char *tag);
 
+/** Remove \p path and everything below it (no error when it does not exist). */
+void eddy_test_rmtree(const char *path);
+
 #endif

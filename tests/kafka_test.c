@@ -18,16 +18,24 @@ eddy_broker_t *tk_broker(const char *const *topics, int partitions) {
   return b;
 }
 
-rd_kafka_t *tk_producer(const char *bootstrap) {
+rd_kafka_t *tk_client(rd_kafka_type_t type, const char *bootstrap, const char *const *kv) {
   char errstr[256];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "message.max.bytes", "16777216", errstr, sizeof(errstr));
-  rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-  if (p == NULL)
-    eddy_test_fail(__FILE__, __LINE__, "producer: %s", errstr);
-  return p;
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) != 0)
+    eddy_test_fail(__FILE__, __LINE__, "client: %s", errstr);
+  for (int i = 0; kv != NULL && kv[i] != NULL; i += 2)
+    if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof(errstr)) != 0)
+      eddy_test_fail(__FILE__, __LINE__, "client: %s", errstr);
+  rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+  if (rk == NULL)
+    eddy_test_fail(__FILE__, __LINE__, "%s: %s",
+                   type == RD_KAFKA_PRODUCER ? "producer" : "consumer", errstr);
+  return rk;
+}
+
+rd_kafka_t *tk_producer(const char *bootstrap) {
+  static const char *const kv[] = {"linger.ms", "5", "message.max.bytes", "16777216", NULL};
+  return tk_client(RD_KAFKA_PRODUCER, bootstrap, kv);
 }
 
 void tk_produce(rd_kafka_t *p, const char *topic, int32_t partition, const char *key,
@@ -53,14 +61,9 @@ void tk_producer_close(rd_kafka_t *p) {
 }
 
 static rd_kafka_t *assigned_consumer(const char *bootstrap, const char *topic) {
-  char errstr[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "group.id", "eddy-test-reader", errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
-  rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-  if (c == NULL)
-    eddy_test_fail(__FILE__, __LINE__, "consumer: %s", errstr);
+  static const char *const kv[] = {"group.id", "eddy-test-reader", "enable.auto.commit", "false",
+                                   NULL};
+  rd_kafka_t *c = tk_client(RD_KAFKA_CONSUMER, bootstrap, kv);
   const rd_kafka_metadata_t *md = NULL;
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(c, topic, NULL);
   int parts = 0;
@@ -171,17 +174,23 @@ eddy_topology_t *tk_compile(const char *text) {
 
 static eddy_logger_t test_log = {.fn = eddy_log_stderr, .level = EDDY_LOG_WARN};
 
-eddy_app_t *tk_start(eddy_topology_t *topo, const char *bootstrap, int threads) {
-  eddy_config_t conf;
+/* The configuration every test application shares: small intervals, \p threads threads. */
+static void base_config(eddy_config_t *conf, const char *bootstrap, int threads) {
   eddy_error_t *err = NULL;
   char nthreads[16];
   snprintf(nthreads, sizeof(nthreads), "%d", threads);
-  eddy_config_init(&conf);
-  if (eddy_config_set(&conf, "bootstrap.servers", bootstrap, &err) != 0 ||
-      eddy_config_set(&conf, "commit.interval.ms", "200", &err) != 0 ||
-      eddy_config_set(&conf, "num.stream.threads", nthreads, &err) != 0 ||
-      eddy_config_set(&conf, "kafka.consumer.session.timeout.ms", "6000", &err) != 0)
+  eddy_config_init(conf);
+  if (eddy_config_set(conf, "bootstrap.servers", bootstrap, &err) != 0 ||
+      eddy_config_set(conf, "commit.interval.ms", "200", &err) != 0 ||
+      eddy_config_set(conf, "num.stream.threads", nthreads, &err) != 0 ||
+      eddy_config_set(conf, "kafka.consumer.session.timeout.ms", "6000", &err) != 0)
     eddy_test_fail(__FILE__, __LINE__, "config: %s", eddy_error_msg(err));
+}
+
+eddy_app_t *tk_start(eddy_topology_t *topo, const char *bootstrap, int threads) {
+  eddy_config_t conf;
+  eddy_error_t *err = NULL;
+  base_config(&conf, bootstrap, threads);
   eddy_app_t *app = NULL;
   if (eddy_app_new(&app, eddy_topology_plan(topo), &conf, &test_log, &err) != 0 ||
       eddy_app_start(app, &err) != 0)
@@ -198,14 +207,7 @@ eddy_app_t *tk_start_app(eddy_topology_t *topo, eddy_broker_t *broker, int threa
                          const char *const *settings) {
   eddy_config_t conf;
   eddy_error_t *err = NULL;
-  char nthreads[16];
-  snprintf(nthreads, sizeof(nthreads), "%d", threads);
-  eddy_config_init(&conf);
-  if (eddy_config_set(&conf, "bootstrap.servers", eddy_broker_bootstrap(broker), &err) != 0 ||
-      eddy_config_set(&conf, "commit.interval.ms", "200", &err) != 0 ||
-      eddy_config_set(&conf, "num.stream.threads", nthreads, &err) != 0 ||
-      eddy_config_set(&conf, "kafka.consumer.session.timeout.ms", "6000", &err) != 0)
-    eddy_test_fail(__FILE__, __LINE__, "config: %s", eddy_error_msg(err));
+  base_config(&conf, eddy_broker_bootstrap(broker), threads);
   for (int i = 0; settings != NULL && settings[i] != NULL; i++) {
     const char *eq = strchr(settings[i], '=');
     char key[256];
@@ -242,4 +244,32 @@ void tk_stop(eddy_app_t *app) {
   if (eddy_app_join(app, &err) != 0)
     eddy_test_fail(__FILE__, __LINE__, "application failed: %s", eddy_error_msg(err));
   eddy_app_destroy(app);
+}
+
+void tk_wait_counter(const atomic_llong *counter, long long n, int timeout_ms) {
+  int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(timeout_ms) * 1000;
+  while (atomic_load(counter) < n) {
+    if (eddy_clock_monotonic_us() > deadline)
+      eddy_test_fail(__FILE__, __LINE__, "counter at %lld, waited for %lld",
+                     (long long)atomic_load(counter), n);
+    usleep(10000);
+  }
+}
+
+void tk_env_open(tk_env_t *env, const char *const *topics, int partitions, const char *tag,
+                 const char *text) {
+  memset(env, 0, sizeof(*env));
+  env->broker = tk_broker(topics, partitions);
+  env->bootstrap = eddy_broker_bootstrap(env->broker);
+  env->dir = eddy_test_tmpdir(tag);
+  snprintf(env->state_setting, sizeof(env->state_setting), "state.dir=%s", env->dir);
+  env->topo = text != NULL ? tk_compile(text) : NULL;
+}
+
+void tk_env_close(tk_env_t *env) {
+  eddy_topology_destroy(env->topo);
+  eddy_test_rmtree(env->dir);
+  free(env->dir);
+  eddy_broker_stop(env->broker);
+  memset(env, 0, sizeof(*env));
 }

@@ -25,6 +25,11 @@ typedef struct {
 
 /** A started broker with \p partitions-partition \p topics created (NULL-terminated). */
 eddy_broker_t *tk_broker(const char *const *topics, int partitions);
+/**
+ * A client of \p type on \p bootstrap, configured with the NULL-terminated
+ * name, value, name, value... list \p kv (may be NULL).
+ */
+rd_kafka_t *tk_client(rd_kafka_type_t type, const char *bootstrap, const char *const *kv);
 rd_kafka_t *tk_producer(const char *bootstrap);
 /** Produce (copying) to \p partition (-1: by key); value NULL = tombstone. */
 void tk_produce(rd_kafka_t *p, const char *topic, int32_t partition, const char *key,
@@ -56,5 +61,25 @@ eddy_app_t *tk_start_app(eddy_topology_t *topo, eddy_broker_t *broker, int threa
 void tk_wait_consumed(eddy_app_t *app, long long n, int timeout_ms);
 /** Stop, join (asserting a clean exit) and destroy. */
 void tk_stop(eddy_app_t *app);
+/** Wait until \p counter reaches \p n (fails the test after \p timeout_ms). */
+void tk_wait_counter(const atomic_llong *counter, long long n, int timeout_ms);
+
+/** What most runs need: a broker with topics, a fresh state directory, a topology. */
+typedef struct {
+  eddy_broker_t *broker;
+  const char *bootstrap;       /* of broker */
+  char *dir;                   /* the state directory, created empty */
+  char state_setting[600];     /* "state.dir=<dir>", for tk_start_app's settings */
+  eddy_topology_t *topo;       /* NULL when no text was given */
+} tk_env_t;
+
+/**
+ * Start a broker with \p partitions-partition \p topics (NULL-terminated), create a
+ * state directory named after \p tag and compile \p text (NULL: none).
+ */
+void tk_env_open(tk_env_t *env, const char *const *topics, int partitions, const char *tag,
+                 const char *text);
+/** Destroy the topology, remove the state directory and stop the broker. */
+void tk_env_close(tk_env_t *env);
 
 #endif

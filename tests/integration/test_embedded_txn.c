@@ -33,18 +33,6 @@
 
 #define TIMEOUT_MS 30000
 
-static rd_kafka_t *txn_producer(const char *bootstrap, const char *txn_id) {
-  char errstr[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "transactional.id", txn_id, errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "linger.ms", "1", errstr, sizeof(errstr));
-  rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-  if (p == NULL)
-    eddy_test_fail(__FILE__, __LINE__, "producer: %s", errstr);
-  return p;
-}
-
 /* Fails the test with the message of a transactional call's error. */
 static void txn_ok(rd_kafka_error_t *e, const char *what) {
   if (e == NULL)
@@ -64,6 +52,24 @@ static void produce_values(rd_kafka_t *p, const char *topic, const char *prefix,
   ASSERT_EQ(RD_KAFKA_RESP_ERR_NO_ERROR, rd_kafka_flush(p, eddy_test_tmout(TIMEOUT_MS)));
 }
 
+/* A producer with transactional id \p txn_id, its transactions initialised. */
+static rd_kafka_t *txn_producer(const char *bootstrap, const char *txn_id) {
+  const char *const kv[] = {"transactional.id", txn_id, "linger.ms", "1", NULL};
+  rd_kafka_t *p = tk_client(RD_KAFKA_PRODUCER, bootstrap, kv);
+  txn_ok(rd_kafka_init_transactions(p, eddy_test_tmout(TIMEOUT_MS)), txn_id);
+  return p;
+}
+
+/* One transaction of \p n values "<prefix><i>" to t[0], committed or aborted. */
+static void txn_values(rd_kafka_t *p, const char *prefix, int n, bool commit) {
+  txn_ok(rd_kafka_begin_transaction(p), prefix);
+  produce_values(p, "t", prefix, n);
+  if (commit)
+    txn_ok(rd_kafka_commit_transaction(p, eddy_test_tmout(TIMEOUT_MS)), prefix);
+  else
+    txn_ok(rd_kafka_abort_transaction(p, eddy_test_tmout(TIMEOUT_MS)), prefix);
+}
+
 static int64_t high_watermark(rd_kafka_t *rk, const char *topic) {
   int64_t lo = -1, hi = -1;
   ASSERT_EQ(RD_KAFKA_RESP_ERR_NO_ERROR,
@@ -75,13 +81,8 @@ EDDY_TEST(aborted_records_are_visible) {
   const char *topics[] = {"t", NULL};
   eddy_broker_t *b = tk_broker(topics, 1);
   rd_kafka_t *p = txn_producer(eddy_broker_bootstrap(b), "pin-abort");
-  txn_ok(rd_kafka_init_transactions(p, eddy_test_tmout(TIMEOUT_MS)), "init");
-  txn_ok(rd_kafka_begin_transaction(p), "begin");
-  produce_values(p, "t", "aborted-", 5);
-  txn_ok(rd_kafka_abort_transaction(p, eddy_test_tmout(TIMEOUT_MS)), "abort");
-  txn_ok(rd_kafka_begin_transaction(p), "begin");
-  produce_values(p, "t", "committed-", 3);
-  txn_ok(rd_kafka_commit_transaction(p, eddy_test_tmout(TIMEOUT_MS)), "commit");
+  txn_values(p, "aborted-", 5, false);
+  txn_values(p, "committed-", 3, true);
 
   /* Kafka: 3 records at offsets 6..8 (markers at 5 and 9), high watermark 10 */
   tk_msg_t *msgs = NULL;
@@ -104,7 +105,6 @@ EDDY_TEST(open_records_are_visible) {
   const char *topics[] = {"t", NULL};
   eddy_broker_t *b = tk_broker(topics, 1);
   rd_kafka_t *p = txn_producer(eddy_broker_bootstrap(b), "pin-open");
-  txn_ok(rd_kafka_init_transactions(p, eddy_test_tmout(TIMEOUT_MS)), "init");
   txn_ok(rd_kafka_begin_transaction(p), "begin");
   produce_values(p, "t", "open-", 4);
 
@@ -121,15 +121,8 @@ EDDY_TEST(open_records_are_visible) {
 }
 
 static rd_kafka_t *group_consumer(const char *bootstrap, const char *group) {
-  char errstr[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof(errstr));
-  rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-  if (c == NULL)
-    eddy_test_fail(__FILE__, __LINE__, "consumer: %s", errstr);
-  return c;
+  const char *const kv[] = {"group.id", group, "enable.auto.commit", "false", NULL};
+  return tk_client(RD_KAFKA_CONSUMER, bootstrap, kv);
 }
 
 /* The group's committed offset of t[0] (RD_KAFKA_OFFSET_INVALID when none). */
@@ -154,7 +147,6 @@ EDDY_TEST(txn_offsets_are_not_stored) {
   const char *bs = eddy_broker_bootstrap(b);
   rd_kafka_t *p = txn_producer(bs, "pin-offsets");
   rd_kafka_t *c = group_consumer(bs, "pin-group");
-  txn_ok(rd_kafka_init_transactions(p, eddy_test_tmout(TIMEOUT_MS)), "init");
   txn_ok(rd_kafka_begin_transaction(p), "begin");
   produce_values(p, "t", "v", 1);
   rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new("pin-group");
@@ -180,17 +172,11 @@ EDDY_TEST(same_txn_id_is_not_fenced) {
   const char *topics[] = {"t", NULL};
   eddy_broker_t *b = tk_broker(topics, 1);
   rd_kafka_t *old = txn_producer(eddy_broker_bootstrap(b), "pin-fence");
-  txn_ok(rd_kafka_init_transactions(old, eddy_test_tmout(TIMEOUT_MS)), "init old");
   rd_kafka_t *young = txn_producer(eddy_broker_bootstrap(b), "pin-fence");
-  txn_ok(rd_kafka_init_transactions(young, eddy_test_tmout(TIMEOUT_MS)), "init young");
 
   /* Kafka: the older producer's commit fails with PRODUCER_FENCED (fatal) */
-  txn_ok(rd_kafka_begin_transaction(old), "begin old");
-  produce_values(old, "t", "zombie-", 1);
-  txn_ok(rd_kafka_commit_transaction(old, eddy_test_tmout(TIMEOUT_MS)), "commit old");
-  txn_ok(rd_kafka_begin_transaction(young), "begin young");
-  produce_values(young, "t", "young-", 1);
-  txn_ok(rd_kafka_commit_transaction(young, eddy_test_tmout(TIMEOUT_MS)), "commit young");
+  txn_values(old, "zombie-", 1, true);
+  txn_values(young, "young-", 1, true);
 
   tk_msg_t *msgs = NULL;
   int n = tk_consume_all(eddy_broker_bootstrap(b), "t", 2, 10000, &msgs);

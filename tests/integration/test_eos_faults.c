@@ -88,16 +88,6 @@ static int check_output(const tk_msg_t *msgs, int cnt, int n, int replays) {
   return dups;
 }
 
-static void wait_counter(const atomic_llong *c, long long n, int timeout_ms) {
-  int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(timeout_ms) * 1000;
-  while (atomic_load(c) < n) {
-    if (eddy_clock_monotonic_us() > deadline)
-      eddy_test_fail(__FILE__, __LINE__, "counter at %lld, waited for %lld",
-                     (long long)atomic_load(c), n);
-    usleep(10000);
-  }
-}
-
 static const char *const eos_settings[] = {"processing.guarantee=exactly_once_v2", NULL};
 
 EDDY_TEST(abort_rewinds_and_retries) {
@@ -110,11 +100,11 @@ EDDY_TEST(abort_rewinds_and_retries) {
   produce_range(bs, 0, 2000);
   tk_wait_consumed(app, 2000, 30000);
   long long commits = atomic_load(&c->commits);
-  wait_counter(&c->commits, commits + 2, 10000);   /* the first part is committed */
+  tk_wait_counter(&c->commits, commits + 2, 10000);   /* the first part is committed */
   rd_kafka_mock_push_request_errors(eddy_broker_mock(b), API_END_TXN, 1,
                                     RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID);
   produce_range(bs, 2000, 4000);
-  wait_counter(&c->txn_aborts, 1, 30000);
+  tk_wait_counter(&c->txn_aborts, 1, 30000);
   tk_wait_consumed(app, 4000, 30000);
   tk_msg_t *msgs;
   int want = expected_count(4000);

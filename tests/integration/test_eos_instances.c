@@ -127,12 +127,8 @@ static void check_output(const char *bs) {
 
 /* Wait until the application's group committed all \p n input records (read with a separate client). */
 static void wait_committed(const char *bs, long long n) {
-  char errstr[256];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bs, errstr, sizeof(errstr));
-  rd_kafka_conf_set(conf, "group.id", "itest_eos_two", errstr, sizeof(errstr));
-  rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-  ASSERT_TRUE(c != NULL);
+  static const char *const kv[] = {"group.id", "itest_eos_two", NULL};
+  rd_kafka_t *c = tk_client(RD_KAFKA_CONSUMER, bs, kv);
   int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(30000) * 1000;
   long long sum = 0;
   while (sum < n && eddy_clock_monotonic_us() < deadline) {
@@ -153,10 +149,10 @@ static void wait_committed(const char *bs, long long n) {
 
 EDDY_TEST(two_instances_have_their_own_transactional_ids) {
   static const char *const topics[] = {"in", "out", NULL};
-  eddy_broker_t *b = tk_broker(topics, PARTS);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("eos-instances");   /* shared: the harder case */
-  eddy_topology_t *topo = tk_compile(topology);
+  tk_env_t env;
+  tk_env_open(&env, topics, PARTS, "eos-instances", topology);   /* one dir: the harder case */
+  const char *bs = env.bootstrap, *dir = env.dir;
+  eddy_topology_t *topo = env.topo;
   id_catcher_t ca = {.mu = PTHREAD_MUTEX_INITIALIZER}, cb = {.mu = PTHREAD_MUTEX_INITIALIZER};
   eddy_app_t *a = start(topo, bs, dir, &ca);
   eddy_app_t *bapp = start(topo, bs, dir, &cb);
@@ -181,10 +177,35 @@ EDDY_TEST(two_instances_have_their_own_transactional_ids) {
   caught_id(&cr, idr, sizeof(idr));
   ASSERT_STR_EQ(ida, idr);
   tk_stop(r);
-  eddy_topology_destroy(topo);
-  eddy_broker_stop(b);
-  free(dir);
+  tk_env_close(&env);
   EDDY_ASSERT_NO_LEAKS();
+}
+
+/*
+ * Half the input, then \p error injected once into the next request \p api, then the
+ * rest: exactly one transaction aborts, every input record is committed in the end
+ * and the output misses nothing. \p must_run: the application is still running.
+ */
+static void abort_once(const char *tag, int16_t api, rd_kafka_resp_err_t error, bool must_run) {
+  static const char *const topics[] = {"in", "out", NULL};
+  tk_env_t env;
+  tk_env_open(&env, topics, PARTS, tag, topology);
+  const char *bs = env.bootstrap;
+  id_catcher_t ca = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  eddy_app_t *a = start(env.topo, bs, env.dir, &ca);
+  produce_ids(bs, 0, N / 2);
+  tk_wait_consumed(a, N / 2, 30000);
+  rd_kafka_mock_push_request_errors(eddy_broker_mock(env.broker), api, 1, error);
+  produce_ids(bs, N / 2, N);
+  const eddy_counters_t *c = eddy_app_counters(a);
+  tk_wait_counter(&c->txn_aborts, 1, 30000);
+  ASSERT_EQ(1, atomic_load(&c->txn_aborts));
+  wait_committed(bs, N);   /* records_in counts the replayed records twice */
+  if (must_run)
+    ASSERT_TRUE(eddy_app_running(a));
+  tk_stop(a);   /* asserts a clean exit */
+  check_output(bs);
+  tk_env_close(&env);
 }
 
 /*
@@ -196,29 +217,8 @@ EDDY_TEST(two_instances_have_their_own_transactional_ids) {
  * duplicates are not asserted here; see test_embedded_txn.c.)
  */
 EDDY_TEST(stale_generation_aborts_the_transaction) {
-  static const char *const topics[] = {"in", "out", NULL};
-  eddy_broker_t *b = tk_broker(topics, PARTS);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("eos-generation");
-  eddy_topology_t *topo = tk_compile(topology);
-  id_catcher_t ca = {.mu = PTHREAD_MUTEX_INITIALIZER};
-  eddy_app_t *a = start(topo, bs, dir, &ca);
-  produce_ids(bs, 0, N / 2);
-  tk_wait_consumed(a, N / 2, 30000);
-  rd_kafka_mock_push_request_errors(eddy_broker_mock(b), 28 /* TxnOffsetCommit */, 1,
-                                    RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION);
-  produce_ids(bs, N / 2, N);
-  const eddy_counters_t *c = eddy_app_counters(a);
-  int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(30000) * 1000;
-  while (atomic_load(&c->txn_aborts) == 0 && eddy_clock_monotonic_us() < deadline)
-    usleep(10000);
-  ASSERT_EQ(1, atomic_load(&c->txn_aborts));
-  wait_committed(bs, N);   /* records_in counts the replayed records twice */
-  tk_stop(a);
-  check_output(bs);
-  eddy_topology_destroy(topo);
-  eddy_broker_stop(b);
-  free(dir);
+  abort_once("eos-generation", 28 /* TxnOffsetCommit */, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION,
+             false);
   EDDY_ASSERT_NO_LEAKS();
 }
 
@@ -230,29 +230,6 @@ EDDY_TEST(stale_generation_aborts_the_transaction) {
  * application goes on with nothing missing.
  */
 EDDY_TEST(fenced_producer_is_replaced) {
-  static const char *const topics[] = {"in", "out", NULL};
-  eddy_broker_t *b = tk_broker(topics, PARTS);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("eos-fenced");
-  eddy_topology_t *topo = tk_compile(topology);
-  id_catcher_t ca = {.mu = PTHREAD_MUTEX_INITIALIZER};
-  eddy_app_t *a = start(topo, bs, dir, &ca);
-  produce_ids(bs, 0, N / 2);
-  tk_wait_consumed(a, N / 2, 30000);
-  rd_kafka_mock_push_request_errors(eddy_broker_mock(b), 26 /* EndTxn */, 1,
-                                    RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
-  produce_ids(bs, N / 2, N);
-  const eddy_counters_t *c = eddy_app_counters(a);
-  int64_t deadline = eddy_clock_monotonic_us() + (int64_t)eddy_test_tmout(30000) * 1000;
-  while (atomic_load(&c->txn_aborts) == 0 && eddy_clock_monotonic_us() < deadline)
-    usleep(10000);
-  ASSERT_EQ(1, atomic_load(&c->txn_aborts));
-  wait_committed(bs, N);
-  ASSERT_TRUE(eddy_app_running(a));
-  tk_stop(a);   /* asserts a clean exit */
-  check_output(bs);
-  eddy_topology_destroy(topo);
-  eddy_broker_stop(b);
-  free(dir);
+  abort_once("eos-fenced", 26 /* EndTxn */, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, true);
   EDDY_ASSERT_NO_LEAKS();
 }

@@ -198,12 +198,11 @@ static eddy_topology_t *load(const char *name) {
   return tk_compile(text);
 }
 
-static eddy_app_t *start(eddy_topology_t *topo, eddy_broker_t *b, const char *dir) {
-  char state[512];
-  snprintf(state, sizeof(state), "state.dir=%s", dir);
+static eddy_app_t *start(eddy_topology_t *topo, tk_env_t *env) {
   /* the alerts are checked on Kafka; test_topologies.py checks the PostgreSQL table */
-  const char *settings[] = {state, "late.records.topic=late", "postgres.sinks=off", NULL};
-  return tk_start_app(topo, b, 2, settings);
+  const char *settings[] = {env->state_setting, "late.records.topic=late", "postgres.sinks=off",
+                            NULL};
+  return tk_start_app(topo, env->broker, 2, settings);
 }
 
 static alert_t *find(alert_t *a, int cnt, int64_t id) {
@@ -241,8 +240,9 @@ static void check_alerts(const char *bs, alert_t *anom, int na, alert_t *vel, in
 
 static void run(uint64_t seed, bool wipe) {
   const char *topics[] = {TOPIC, NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
-  const char *bs = eddy_broker_bootstrap(b);
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "fraud", NULL);
+  const char *bs = env.bootstrap;
   static tx_t tx[N];
   generate(tx, seed);
   static alert_t anom[N], vel[N];
@@ -251,22 +251,18 @@ static void run(uint64_t seed, bool wipe) {
   for (int i = 0; i < N; i++)
     late_v += tx[i].late_v, late_a += tx[i].late_a;
   ASSERT_TRUE(na >= 5 && nv >= 5 && late_v > 0);   /* both agents fire; lateness happens */
-  char *dir = eddy_test_tmpdir("fraud");
   eddy_topology_t *ta = load("fraud_anomaly.eddy"), *tv = load("fraud_velocity.eddy");
   produce(bs, tx, 0, HALF);
-  eddy_app_t *a = start(ta, b, dir), *v = start(tv, b, dir);
+  eddy_app_t *a = start(ta, &env), *v = start(tv, &env);
   tk_wait_consumed(a, 2 * HALF, 60000);
   tk_wait_consumed(v, 2 * HALF, 60000);
   tk_stop(a);
   tk_stop(v);
-  if (wipe) {
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ASSERT_OK(system(cmd));
-  }
+  if (wipe)
+    eddy_test_rmtree(env.dir);
   produce(bs, tx, HALF, N);
-  a = start(ta, b, dir);
-  v = start(tv, b, dir);
+  a = start(ta, &env);
+  v = start(tv, &env);
   tk_wait_consumed(a, 2 * (N - HALF), 60000);
   tk_wait_consumed(v, 2 * (N - HALF), 60000);
   tk_stop(a);
@@ -278,11 +274,7 @@ static void run(uint64_t seed, bool wipe) {
   tk_msgs_free(late, cnt);
   eddy_topology_destroy(ta);
   eddy_topology_destroy(tv);
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  tk_env_close(&env);
 }
 
 EDDY_TEST(fraud_agents_match_the_reference_across_a_restart) {

@@ -13,22 +13,13 @@
 
 #include "eddy_test.h"
 #include "kafka_test.h"
-
-static uint64_t rng;
-static uint64_t rnd(uint64_t n) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng % n;
-}
+#include "test_rng.h"
 
 enum { PRODUCTS = 40, ITEMS = 300 };
 
-static char state_dir_setting[600];
-
-static eddy_app_t *start(eddy_topology_t *topo, eddy_broker_t *b) {
-  const char *settings[] = {state_dir_setting, NULL};
-  return tk_start_app(topo, b, 2, settings);
+static eddy_app_t *start(tk_env_t *env) {
+  const char *settings[] = {env->state_setting, NULL};
+  return tk_start_app(env->topo, env->broker, 2, settings);
 }
 
 /* A Debezium change event of a product (op c/u/d) or of an order item. */
@@ -91,37 +82,38 @@ static void expect_items(int from, int to, uint64_t seed, rd_kafka_t *p) {
   }
 }
 
-static void check_enriched(const char *bs) {
+/* Every id 0..n-1 has a row in \p topic, and every row's string \p field is want[id]
+ * ("" for null). */
+static void check_field(const char *bs, const char *topic, const char *field, char (*want)[32],
+                        int n) {
   tk_msg_t *msgs;
-  int n = tk_consume_all(bs, "enriched", 2 * ITEMS, 20000, &msgs);
-  static bool seen[2 * ITEMS];
-  memset(seen, 0, sizeof(seen));
-  for (int i = 0; i < n; i++) {
+  int cnt = tk_consume_all(bs, topic, n, 20000, &msgs);
+  bool *seen = eddy_calloc((size_t)n, sizeof(bool));
+  for (int i = 0; i < cnt; i++) {
     cJSON *o = cJSON_Parse(msgs[i].value);
     ASSERT_TRUE(o != NULL);
     int id = cJSON_GetObjectItem(o, "id")->valueint;
-    ASSERT_TRUE(id >= 0 && id < 2 * ITEMS);
-    const cJSON *c = cJSON_GetObjectItem(o, "category");
+    ASSERT_TRUE(id >= 0 && id < n);
+    const cJSON *c = cJSON_GetObjectItem(o, field);
     const char *got = cJSON_IsString(c) ? c->valuestring : "";
-    if (strcmp(got, expected[id]) != 0)
-      eddy_test_fail(__FILE__, __LINE__, "item %d: category '%s', expected '%s'", id, got,
-                     expected[id]);
+    if (strcmp(got, want[id]) != 0)
+      eddy_test_fail(__FILE__, __LINE__, "%s id %d: %s '%s', expected '%s'", topic, id, field,
+                     got, want[id]);
     seen[id] = true;
     cJSON_Delete(o);
   }
-  for (int id = 0; id < 2 * ITEMS; id++)
+  for (int id = 0; id < n; id++)
     if (!seen[id])
-      eddy_test_fail(__FILE__, __LINE__, "item %d has no output", id);
-  tk_msgs_free(msgs, n);
+      eddy_test_fail(__FILE__, __LINE__, "%s: id %d has no output", topic, id);
+  eddy_free(seen);
+  tk_msgs_free(msgs, cnt);
 }
 
 static void run_enrichment(bool wipe_state) {
   const char *topics[] = {"products", "items", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("join");
-  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
-  eddy_topology_t *topo = tk_compile(enrich_topology);
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "join", enrich_topology);
+  const char *bs = env.bootstrap;
   memset(category, 0, sizeof(category));
 
   /* the catalogue, with deletes; then the first items */
@@ -136,7 +128,7 @@ static void run_enrichment(bool wipe_state) {
   }
   tk_producer_close(p);
   long long consumed = 2 * PRODUCTS + 2 * 6 + 6;   /* events twice, tombstones once */
-  eddy_app_t *app = start(topo, b);
+  eddy_app_t *app = start(&env);
   tk_wait_consumed(app, consumed, 60000);
   p = tk_producer(bs);
   expect_items(0, ITEMS, wipe_state ? 0x1234 : 0x4321, p);
@@ -144,13 +136,10 @@ static void run_enrichment(bool wipe_state) {
   tk_wait_consumed(app, consumed + 2 * ITEMS, 60000);
   tk_stop(app);
 
-  if (wipe_state) {
-    char cmd[700];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ASSERT_OK(system(cmd));
-  }
+  if (wipe_state)
+    eddy_test_rmtree(env.dir);
   /* restarted: the table comes back from its changelog; then updates and more items */
-  app = start(topo, b);
+  app = start(&env);
   p = tk_producer(bs);
   for (int id = 1; id <= 10; id++) {
     snprintf(category[id], sizeof(category[id]), "new%d", id);
@@ -166,13 +155,8 @@ static void run_enrichment(bool wipe_state) {
   tk_wait_consumed(app, 2 * 11 + 2 * ITEMS, 60000);
   tk_stop(app);
 
-  check_enriched(bs);
-  eddy_topology_destroy(topo);
-  char cmd[700];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  check_field(bs, "enriched", "category", expected, 2 * ITEMS);
+  tk_env_close(&env);
 }
 
 EDDY_TEST(stream_table_enrichment_survives_a_restart) {
@@ -266,11 +250,9 @@ static void check_stock(const char *bs) {
 
 static void run_table_table(bool wipe_state) {
   const char *topics[] = {"products", "stock", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("join_tt");
-  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
-  eddy_topology_t *topo = tk_compile(stock_topology);
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "join_tt", stock_topology);
+  const char *bs = env.bootstrap;
   memset(category, 0, sizeof(category));
   memset(ever, 0, sizeof(ever));
   for (int id = 0; id <= PRODUCTS; id++)
@@ -281,29 +263,21 @@ static void run_table_table(bool wipe_state) {
   rd_kafka_t *p = tk_producer(bs);
   table_changes(p, 400, &consumed);
   tk_producer_close(p);
-  eddy_app_t *app = start(topo, b);
+  eddy_app_t *app = start(&env);
   tk_wait_consumed(app, consumed, 60000);
   tk_stop(app);
-  if (wipe_state) {
-    char cmd[700];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ASSERT_OK(system(cmd));
-  }
+  if (wipe_state)
+    eddy_test_rmtree(env.dir);
   consumed = 0;
   p = tk_producer(bs);
   table_changes(p, 400, &consumed);
   tk_producer_close(p);
-  app = start(topo, b);
+  app = start(&env);
   tk_wait_consumed(app, consumed, 60000);
   tk_stop(app);
 
   check_stock(bs);
-  eddy_topology_destroy(topo);
-  char cmd[700];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  tk_env_close(&env);
 }
 
 EDDY_TEST(table_table_outer_join_survives_a_restart) {
@@ -400,13 +374,11 @@ static void visits(rd_kafka_t *p, int from, int to) {
 
 EDDY_TEST(stream_global_table_join_needs_no_copartitioning_and_follows_updates) {
   const char *topics[] = {"visits", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "join_global", global_topology);
   eddy_error_t *err = NULL;
-  ASSERT_OK(eddy_broker_create_topic(b, "countries", 3, &err));
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("join_global");
-  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
-  eddy_topology_t *topo = tk_compile(global_topology);
+  ASSERT_OK(eddy_broker_create_topic(env.broker, "countries", 3, &err));
+  const char *bs = env.bootstrap;
   rng = 0x5151;
   rd_kafka_t *p = tk_producer(bs);
   for (int c = 0; c < 20; c++) {
@@ -417,7 +389,7 @@ EDDY_TEST(stream_global_table_join_needs_no_copartitioning_and_follows_updates) 
   for (int c = 15; c < 20; c++)
     country_event(p, c, NULL);   /* tombstones */
   tk_producer_close(p);
-  eddy_app_t *app = start(topo, b);   /* two threads: each reads the whole table */
+  eddy_app_t *app = start(&env);   /* two threads: each reads the whole table */
   long long consumed = 2 * 25;
   tk_wait_consumed(app, consumed, 60000);
   p = tk_producer(bs);
@@ -438,29 +410,8 @@ EDDY_TEST(stream_global_table_join_needs_no_copartitioning_and_follows_updates) 
   tk_wait_consumed(app, consumed + VISITS, 60000);
   tk_stop(app);
 
-  tk_msg_t *msgs;
-  int n = tk_consume_all(bs, "visits.named", 2 * VISITS, 20000, &msgs);
-  static bool seen[2 * VISITS];
-  memset(seen, 0, sizeof(seen));
-  for (int i = 0; i < n; i++) {
-    cJSON *o = cJSON_Parse(msgs[i].value);
-    int id = cJSON_GetObjectItem(o, "id")->valueint;
-    const cJSON *nm = cJSON_GetObjectItem(o, "name");
-    const char *got = cJSON_IsString(nm) ? nm->valuestring : "";
-    if (strcmp(got, visit_name[id]) != 0)
-      eddy_test_fail(__FILE__, __LINE__, "visit %d: '%s', expected '%s'", id, got, visit_name[id]);
-    seen[id] = true;
-    cJSON_Delete(o);
-  }
-  for (int id = 0; id < 2 * VISITS; id++)
-    ASSERT_TRUE(seen[id]);
-  tk_msgs_free(msgs, n);
-  eddy_topology_destroy(topo);
-  char cmd[700];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  check_field(bs, "visits.named", "name", visit_name, 2 * VISITS);
+  tk_env_close(&env);
   EDDY_ASSERT_NO_LEAKS();
 }
 
@@ -544,29 +495,24 @@ static void check_paid(const char *bs) {
 
 static void run_stream_stream(bool wipe_state) {
   const char *topics[] = {"orders", "payments", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("join_ss");
-  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
-  eddy_topology_t *topo = tk_compile(payments_topology);
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "join_ss", payments_topology);
+  const char *bs = env.bootstrap;
   memset(paid_cnt, 0, sizeof(paid_cnt));
   rng = wipe_state ? 0x1357 : 0x2468;
   long long at = AT0;
   rd_kafka_t *p = tk_producer(bs);
   long long n = produce_payments(p, 0, ORDERS / 2, &at);
   tk_producer_close(p);
-  eddy_app_t *app = start(topo, b);
+  eddy_app_t *app = start(&env);
   tk_wait_consumed(app, 2 * n, 60000);   /* the inputs and their repartition topics */
   tk_stop(app);
-  if (wipe_state) {
-    char cmd[700];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ASSERT_OK(system(cmd));
-  }
+  if (wipe_state)
+    eddy_test_rmtree(env.dir);
   p = tk_producer(bs);
   n = produce_payments(p, ORDERS / 2, ORDERS, &at);
   tk_producer_close(p);
-  app = start(topo, b);
+  app = start(&env);
   tk_wait_consumed(app, 2 * n, 60000);
   /* only then an hour later: every task's windows close (sentinels produced with the rest
    * could overtake the payments, whose topic is read independently, and make them late) */
@@ -577,12 +523,7 @@ static void run_stream_stream(bool wipe_state) {
   tk_wait_consumed(app, 2 * (n + SENTINELS), 60000);
   tk_stop(app);
   check_paid(bs);
-  eddy_topology_destroy(topo);
-  char cmd[700];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  tk_env_close(&env);
 }
 
 EDDY_TEST(stream_stream_left_join_survives_a_restart) {
@@ -669,17 +610,15 @@ EDDY_TEST(batches_are_merged_by_timestamp_keeping_partition_order) {
  * table restored from its own topic after a restart (no changelog topic is written). */
 EDDY_TEST(message_keyed_stream_and_table_join_in_place_and_restore_from_the_source) {
   const char *topics[] = {"clicks", "pages", NULL};
-  eddy_broker_t *b = tk_broker(topics, 3);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("join_raw");
-  snprintf(state_dir_setting, sizeof(state_dir_setting), "state.dir=%s", dir);
-  eddy_topology_t *topo = tk_compile(
+  tk_env_t env;
+  tk_env_open(&env, topics, 3, "join_raw",
       "app itest_raw\n"
       "table pages from \"pages\" format json schema (title string) key key\n"
       "stream clicks from \"clicks\" format json schema (n int)\n"
       "clicks | join pages on key | select n = clicks.n, title = pages.title\n"
       "  | to kafka \"clicks.titled\" key n\n");
-  const eddy_plan_t *plan = eddy_topology_plan(topo);
+  const char *bs = env.bootstrap;
+  const eddy_plan_t *plan = eddy_topology_plan(env.topo);
   for (uint32_t i = 0; i < plan->node_cnt; i++)
     ASSERT_TRUE(plan->nodes[i]->kind != EDDY_NODE_REPARTITION);
   ASSERT_STR_EQ("pages", plan->stores[0].source_topic);
@@ -695,12 +634,10 @@ EDDY_TEST(message_keyed_stream_and_table_join_in_place_and_restore_from_the_sour
       title[i][0] = '\0';   /* a tombstone: never there */
   }
   tk_producer_close(p);
-  eddy_app_t *app = start(topo, b);
+  eddy_app_t *app = start(&env);
   tk_wait_consumed(app, 20, 60000);
   tk_stop(app);
-  char cmd[700];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));   /* the table comes back from its source topic */
+  eddy_test_rmtree(env.dir);   /* the table comes back from its source topic */
   static int clicked[200];
   p = tk_producer(bs);
   for (int n = 0; n < 200; n++) {
@@ -711,7 +648,7 @@ EDDY_TEST(message_keyed_stream_and_table_join_in_place_and_restore_from_the_sour
     tk_produce(p, "clicks", -1, key, value, strlen(value));
   }
   tk_producer_close(p);
-  app = start(topo, b);
+  app = start(&env);
   tk_wait_consumed(app, 200, 60000);
   tk_stop(app);
   tk_msg_t *msgs;
@@ -732,9 +669,6 @@ EDDY_TEST(message_keyed_stream_and_table_join_in_place_and_restore_from_the_sour
     distinct += seen[n];
   ASSERT_EQ(want, distinct);
   tk_msgs_free(msgs, got);
-  eddy_topology_destroy(topo);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  tk_env_close(&env);
   EDDY_ASSERT_NO_LEAKS();
 }

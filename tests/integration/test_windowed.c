@@ -238,16 +238,33 @@ static void check_outputs(const char *bs, expect_t *x, int late) {
   tk_msgs_free(out, cnt);
 }
 
+/* The "finals" topic holds exactly one row per window of \p x, \p size_ms long. */
+static void check_finals(const char *bs, expect_t *x, int64_t size_ms) {
+  tk_msg_t *out;
+  int cnt = tk_consume_all(bs, "finals", x->cnt, 20000, &out);
+  ASSERT_EQ(x->cnt, cnt);
+  for (int i = 0; i < cnt; i++) {
+    cJSON *j = cJSON_Parse(out[i].value);
+    int64_t start = json_time_ms(j, "window_start");
+    ASSERT_EQ(start + size_ms, json_time_ms(j, "window_end"));
+    window_t *w = find(x, (int)json_int(j, "user"), start, false);
+    ASSERT_TRUE(w != NULL);
+    ASSERT_EQ(w->n, json_int(j, "n"));
+    ASSERT_EQ(w->cents, json_cents(j, "total"));
+    ASSERT_EQ(0, w->finals++);
+    cJSON_Delete(j);
+  }
+  tk_msgs_free(out, cnt);
+}
+
 /* ---- the runs ---------------------------------------------------------------------- */
 
 enum { N = 3000, HALF = 1400 };
 static event_t events[N + USERS];
 
-static eddy_app_t *start(eddy_topology_t *topo, eddy_broker_t *b, const char *dir) {
-  char state[512];
-  snprintf(state, sizeof(state), "state.dir=%s", dir);
-  const char *settings[] = {state, "late.records.topic=late", NULL};
-  return tk_start_app(topo, b, 2, settings);
+static eddy_app_t *start(tk_env_t *env) {
+  const char *settings[] = {env->state_setting, "late.records.topic=late", NULL};
+  return tk_start_app(env->topo, env->broker, 2, settings);
 }
 
 /* A clean stop leaves every task's checkpoint with its stores' changelog offsets. */
@@ -270,29 +287,25 @@ static void check_checkpoints(const char *dir) {
 /* Half the input, a clean stop, (optionally) the state directory deleted, the rest. */
 static void run_with_restart(bool wipe_state) {
   const char *topics[] = {"events", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
-  const char *bs = eddy_broker_bootstrap(b);
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "windowed", topology);
+  const char *bs = env.bootstrap;
   int late = generate(events, N, wipe_state ? 0x5eed : 0xfeed);
   sentinels(events + N, events[N - 1].at_ms + 10 * WINDOW_MS);
-  char *dir = eddy_test_tmpdir("windowed");
-  eddy_topology_t *topo = tk_compile(topology);
 
   produce(bs, events, HALF, 0);
-  eddy_app_t *app = start(topo, b, dir);
+  eddy_app_t *app = start(&env);
   tk_wait_consumed(app, 3 * HALF, 60000);   /* the input and both repartition topics */
   int late_before = 0;
   for (int i = 0; i < HALF; i++)
     late_before += events[i].late;
   ASSERT_EQ(2 * late_before, atomic_load(&eddy_app_counters(app)->late));
   tk_stop(app);
-  check_checkpoints(dir);
-  if (wipe_state) {
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ASSERT_OK(system(cmd));
-  }
+  check_checkpoints(env.dir);
+  if (wipe_state)
+    eddy_test_rmtree(env.dir);
   produce(bs, events + HALF, N - HALF + USERS, 0);
-  app = start(topo, b, dir);
+  app = start(&env);
   tk_wait_consumed(app, 3 * (N - HALF + USERS), 60000);
   const eddy_counters_t *c = eddy_app_counters(app);
   ASSERT_EQ(2 * (late - late_before), atomic_load(&c->late));
@@ -302,12 +315,7 @@ static void run_with_restart(bool wipe_state) {
   memset(&x, 0, sizeof(x));
   expect_all(&x, events, N + USERS);
   check_outputs(bs, &x, late);
-  eddy_topology_destroy(topo);
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  tk_env_close(&env);
 }
 
 EDDY_TEST(windows_survive_a_restart) {
@@ -323,19 +331,16 @@ EDDY_TEST(windows_survive_a_lost_state_directory) {
 /* A quiet partition: only idle advance can close its last windows. */
 EDDY_TEST(idle_advance_closes_windows_of_a_quiet_partition) {
   const char *topics[] = {"events", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("idle");
-  char state[512];
-  snprintf(state, sizeof(state), "state.dir=%s", dir);
-  eddy_topology_t *topo = tk_compile(
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "idle",
       "app itest_idle\n"
       "stream events from \"events\" format json\n"
       "  schema (user int, amount decimal(10,2), at timestamp(3)) event-time at\n"
       "events | group by user | window tumbling 2s\n"
       "  | aggregate n = count(), total = sum(amount) | emit final | to kafka \"finals\"\n");
-  const char *settings[] = {state, "window.idle.advance.ms=300", NULL};
-  eddy_app_t *app = tk_start_app(topo, b, 1, settings);
+  const char *bs = env.bootstrap;
+  const char *settings[] = {env.state_setting, "window.idle.advance.ms=300", NULL};
+  eddy_app_t *app = tk_start_app(env.topo, env.broker, 1, settings);
   enum { M = 200 };
   static event_t ev[M];
   rng = 42;
@@ -350,26 +355,9 @@ EDDY_TEST(idle_advance_closes_windows_of_a_quiet_partition) {
     w->cents += ev[i].cents;
   }
   /* nothing follows the records: the windows close only as wall-clock time passes */
-  tk_msg_t *out;
-  int cnt = tk_consume_all(bs, "finals", x.cnt, 20000, &out);
-  ASSERT_EQ(x.cnt, cnt);
-  for (int i = 0; i < cnt; i++) {
-    cJSON *j = cJSON_Parse(out[i].value);
-    window_t *w = find(&x, (int)json_int(j, "user"), json_time_ms(j, "window_start"), false);
-    ASSERT_TRUE(w != NULL);
-    ASSERT_EQ(w->n, json_int(j, "n"));
-    ASSERT_EQ(w->cents, json_cents(j, "total"));
-    ASSERT_EQ(0, w->finals++);
-    cJSON_Delete(j);
-  }
-  tk_msgs_free(out, cnt);
+  check_finals(bs, &x, 2000);
   tk_stop(app);
-  eddy_topology_destroy(topo);
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  tk_env_close(&env);
   EDDY_ASSERT_NO_LEAKS();
 }
 
@@ -377,12 +365,8 @@ EDDY_TEST(idle_advance_closes_windows_of_a_quiet_partition) {
  * longer than the input, no record can be late whatever the interleaving. */
 EDDY_TEST(four_partitions_hopping_windows_and_a_restart) {
   const char *topics[] = {"events", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
-  const char *bs = eddy_broker_bootstrap(b);
-  char *dir = eddy_test_tmpdir("hopping");
-  char state[512];
-  snprintf(state, sizeof(state), "state.dir=%s", dir);
-  eddy_topology_t *topo = tk_compile(
+  tk_env_t env;
+  tk_env_open(&env, topics, 4, "hopping",
       "app itest_hop\n"
       "stream events from \"events\" format json\n"
       "  schema (user int, amount decimal(10,2), at timestamp(3)) event-time at\n"
@@ -407,39 +391,21 @@ EDDY_TEST(four_partitions_hopping_windows_and_a_restart) {
       w->n++;
       w->cents += ev[i].cents;
     }
-  const char *settings[] = {state, NULL};
+  const char *bs = env.bootstrap;
+  const char *settings[] = {env.state_setting, NULL};
   produce(bs, ev, M / 2, -1);
-  eddy_app_t *app = tk_start_app(topo, b, 2, settings);
+  eddy_app_t *app = tk_start_app(env.topo, env.broker, 2, settings);
   tk_wait_consumed(app, 2 * (M / 2), 60000);
   tk_stop(app);
   produce(bs, ev + M / 2, M - M / 2, -1);
-  app = tk_start_app(topo, b, 2, settings);
+  app = tk_start_app(env.topo, env.broker, 2, settings);
   tk_wait_consumed(app, 2 * (M - M / 2), 60000);
   /* only once everything is in: a sentinel overtaking records of another partition
    * would make them late */
   produce(bs, ev + M, USERS, -1);
   tk_wait_consumed(app, 2 * (M - M / 2 + USERS), 60000);
   tk_stop(app);
-  tk_msg_t *out;
-  int cnt = tk_consume_all(bs, "finals", x.cnt, 20000, &out);
-  ASSERT_EQ(x.cnt, cnt);
-  for (int i = 0; i < cnt; i++) {
-    cJSON *j = cJSON_Parse(out[i].value);
-    int64_t start = json_time_ms(j, "window_start");
-    ASSERT_EQ(start + 10000, json_time_ms(j, "window_end"));
-    window_t *w = find(&x, (int)json_int(j, "user"), start, false);
-    ASSERT_TRUE(w != NULL);
-    ASSERT_EQ(w->n, json_int(j, "n"));
-    ASSERT_EQ(w->cents, json_cents(j, "total"));
-    ASSERT_EQ(0, w->finals++);
-    cJSON_Delete(j);
-  }
-  tk_msgs_free(out, cnt);
-  eddy_topology_destroy(topo);
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
-  eddy_broker_stop(b);
+  check_finals(bs, &x, 10000);
+  tk_env_close(&env);
   EDDY_ASSERT_NO_LEAKS();
 }
