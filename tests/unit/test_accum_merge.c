@@ -6,15 +6,8 @@
 #include <math.h>
 
 #include "eddy_test.h"
+#include "test_rng.h"
 #include "operators/aggregate_int.h"
-
-static uint64_t rng;
-static uint64_t rnd(uint64_t n) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng % n;
-}
 
 #define N 60
 

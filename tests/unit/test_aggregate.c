@@ -12,6 +12,8 @@
 #include "operators/aggregate.h"
 #include "operators/codec.h"
 #include "serde/serde.h"
+#include "test_model.h"
+#include "test_rng.h"
 
 #define NAMES 6
 static const char *const names[NAMES] = {"ant", "bee", "cat", "dog", "eel", "fox"};
@@ -32,14 +34,6 @@ typedef struct {
   bool null_v;
   int name;
 } rec_t;
-
-static uint64_t rng;
-static uint64_t rnd(uint64_t n) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng % n;
-}
 
 #define T0 ((int64_t)1700000000000000)
 
@@ -291,22 +285,9 @@ typedef struct {
   uint64_t late_before;     /* counted by operators before a restart */
 } harness_t;
 
-static void ignore_diag(void *opaque, const eddy_diag_t *d) {
-  (void)opaque;
-  fprintf(stderr, "%s\n", d->message);
-}
-
 static eddy_store_t *open_store(harness_t *h, uint32_t idx) {
-  const eddy_plan_store_t *ps = &h->plan->stores[idx];
   eddy_store_conf_t c;
-  eddy_store_conf_init(&c);
-  c.name = ps->name;
-  c.kind = ps->kind == EDDY_PLAN_STORE_WINDOW ? EDDY_STORE_WINDOW : EDDY_STORE_KV;
-  c.backend = h->run->backend;
-  c.app = "t";
-  c.task = "1_0";
-  c.retention = ps->retention;
-  c.window_size = ps->window_size;
+  tm_store_conf(&c, &h->plan->stores[idx], h->run->backend);
   eddy_store_t *st = NULL;
   eddy_error_t *err = NULL;
   if (eddy_store_open(&st, h->env, &c, &err) != 0)
@@ -350,25 +331,15 @@ static void restart(harness_t *h) {
 static void setup(harness_t *h, const run_t *run) {
   memset(h, 0, sizeof(*h));
   h->run = run;
-  ASSERT_OK(eddy_topology_compile(&h->topo, "t.eddy", run->topology, strlen(run->topology),
-                                  ignore_diag, NULL));
+  h->node = tm_compile(&h->topo, run->topology, EDDY_NODE_AGGREGATE);
   h->plan = eddy_topology_plan(h->topo);
-  for (uint32_t i = 0; i < h->plan->node_cnt; i++)
-    if (h->plan->nodes[i]->kind == EDDY_NODE_AGGREGATE)
-      h->node = h->plan->nodes[i];
   h->g = h->node->u.aggregate.group;
   h->model.size = h->g->windowed ? h->g->size : 0;
   h->model.advance = h->g->advance;
   h->model.grace = h->g->grace;
   h->sink.arena = eddy_arena_new(1 << 20);
-  if (run->backend == EDDY_STORE_ROCKSDB) {
-    h->dir = eddy_test_tmpdir("agg");
-    eddy_state_conf_t sc;
-    eddy_state_conf_init(&sc);
-    sc.dir = h->dir;
-    sc.memory_bytes = 16 << 20;
-    ASSERT_OK(eddy_state_env_new(&h->env, &sc, NULL));
-  }
+  if (run->backend == EDDY_STORE_ROCKSDB)
+    h->env = tm_state_env_new(&h->dir, "agg");
   open_stores(h);
   open_operator(h);
 }
@@ -376,13 +347,7 @@ static void setup(harness_t *h, const run_t *run) {
 static void teardown(harness_t *h) {
   eddy_agg_destroy(h->agg);
   close_stores(h);
-  eddy_state_env_destroy(h->env);
-  if (h->dir != NULL) {
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
-    ASSERT_OK(system(cmd));
-    free(h->dir);
-  }
+  tm_state_env_destroy(h->env, h->dir);
   eddy_arena_destroy(h->sink.arena);
   free(h->sink.o);
   free(h->model.w);
@@ -595,13 +560,8 @@ EDDY_TEST(repartition_rows_round_trip_through_json) {
       "s | group by b, i, d, f, s, y, t\n"
       "  | aggregate n = count(), lo = min(d), first_s = first(s) | to stdout\n";
   eddy_topology_t *topo = NULL;
-  ASSERT_OK(eddy_topology_compile(&topo, "t.eddy", text, strlen(text), ignore_diag, NULL));
+  const eddy_plan_node_t *rep = tm_compile(&topo, text, EDDY_NODE_REPARTITION);
   const eddy_plan_t *plan = eddy_topology_plan(topo);
-  const eddy_plan_node_t *rep = NULL;
-  for (uint32_t i = 0; i < plan->node_cnt; i++)
-    if (plan->nodes[i]->kind == EDDY_NODE_REPARTITION)
-      rep = plan->nodes[i];
-  ASSERT_TRUE(rep != NULL);
   const eddy_plan_source_t *in = &plan->sources[rep->u.repartition.source];
   ASSERT_EQ(8, rep->out->cnt);   /* the arguments are group columns already */
   static const uint8_t raw[] = {0, 1, 0xfe, 0xff};

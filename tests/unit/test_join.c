@@ -12,14 +12,8 @@
 #include "dsl/dsl.h"
 #include "eddy_test.h"
 #include "operators/join.h"
-
-static uint64_t rng;
-static uint64_t rnd(uint64_t n) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng % n;
-}
+#include "test_model.h"
+#include "test_rng.h"
 
 #define KEYS 30
 #define T0 ((int64_t)1700000000000000)
@@ -70,11 +64,6 @@ typedef struct {
   sink_t sink;
   eddy_buf_t key, value;
 } harness_t;
-
-static void print_diag(void *opaque, const eddy_diag_t *d) {
-  (void)opaque;
-  fprintf(stderr, "%s\n", d->message);
-}
 
 static eddy_store_t *open_store(harness_t *h, const eddy_plan_node_t *table) {
   eddy_store_conf_t c;
@@ -144,13 +133,8 @@ static void open_all(harness_t *h) {
 static void setup(harness_t *h, const char *topology, eddy_store_backend_t backend) {
   memset(h, 0, sizeof(*h));
   h->backend = backend;
-  ASSERT_OK(eddy_topology_compile(&h->topo, "t.eddy", topology, strlen(topology), print_diag,
-                                  NULL));
+  h->join = tm_compile(&h->topo, topology, EDDY_NODE_JOIN);
   h->plan = eddy_topology_plan(h->topo);
-  for (uint32_t i = 0; i < h->plan->node_cnt; i++)
-    if (h->plan->nodes[i]->kind == EDDY_NODE_JOIN)
-      h->join = h->plan->nodes[i];
-  ASSERT_TRUE(h->join != NULL);
   for (int side = 0; side < 2 && !windowed(h); side++) {
     const eddy_plan_node_t *t = side_table(h, side);
     if (t != NULL)
@@ -158,14 +142,8 @@ static void setup(harness_t *h, const char *topology, eddy_store_backend_t backe
                                  NULL));
   }
   h->arena = eddy_arena_new(1 << 20);
-  if (backend == EDDY_STORE_ROCKSDB) {
-    h->dir = eddy_test_tmpdir("join");
-    eddy_state_conf_t sc;
-    eddy_state_conf_init(&sc);
-    sc.dir = h->dir;
-    sc.memory_bytes = 16 << 20;
-    ASSERT_OK(eddy_state_env_new(&h->env, &sc, NULL));
-  }
+  if (backend == EDDY_STORE_ROCKSDB)
+    h->env = tm_state_env_new(&h->dir, "join");
   open_all(h);
 }
 
@@ -194,13 +172,7 @@ static void teardown(harness_t *h) {
     eddy_store_close(h->store[side]);
     eddy_decoder_destroy(h->decoder[side]);
   }
-  eddy_state_env_destroy(h->env);
-  if (h->dir != NULL) {
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
-    ASSERT_OK(system(cmd));
-    free(h->dir);
-  }
+  tm_state_env_destroy(h->env, h->dir);
   eddy_buf_free(&h->key);
   eddy_buf_free(&h->value);
   eddy_arena_destroy(h->arena);

@@ -10,6 +10,8 @@
 #include "dsl/dsl.h"
 #include "eddy_test.h"
 #include "operators/keyed.h"
+#include "test_model.h"
+#include "test_rng.h"
 
 #define SCHEMA                                                                  \
   "stream s from \"s\" format json\n"                                          \
@@ -25,14 +27,6 @@ typedef struct {
   bool null_v;
   bool late;        /* reference: over only */
 } rec_t;
-
-static uint64_t rng;
-static uint64_t rnd(uint64_t n) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng % n;
-}
 
 #define T0 ((int64_t)1700000000000000)
 
@@ -97,22 +91,9 @@ typedef struct {
   char keys[64][8];
 } harness_t;
 
-static void print_diag(void *opaque, const eddy_diag_t *d) {
-  (void)opaque;
-  fprintf(stderr, "%s\n", d->message);
-}
-
 static void open_all(harness_t *h) {
-  const eddy_plan_store_t *ps = &h->plan->stores[h->node->u.keyed.store];
   eddy_store_conf_t c;
-  eddy_store_conf_init(&c);
-  c.name = ps->name;
-  c.kind = (eddy_store_kind_t)ps->kind;
-  c.backend = h->backend;
-  c.app = "t";
-  c.task = "1_0";
-  c.retention = ps->retention;
-  c.window_size = ps->window_size;
+  tm_store_conf(&c, &h->plan->stores[h->node->u.keyed.store], h->backend);
   eddy_error_t *err = NULL;
   if (eddy_store_open(&h->store, h->env, &c, &err) != 0)
     eddy_test_fail(__FILE__, __LINE__, "open: %s", eddy_error_msg(err));
@@ -126,25 +107,14 @@ static void setup(harness_t *h, const char *topology, eddy_node_kind_t kind,
                   eddy_store_backend_t backend) {
   memset(h, 0, sizeof(*h));
   h->backend = backend;
-  ASSERT_OK(eddy_topology_compile(&h->topo, "t.eddy", topology, strlen(topology), print_diag,
-                                  NULL));
+  h->node = tm_compile(&h->topo, topology, kind);
   h->plan = eddy_topology_plan(h->topo);
-  for (uint32_t i = 0; i < h->plan->node_cnt; i++)
-    if (h->plan->nodes[i]->kind == kind)
-      h->node = h->plan->nodes[i];
-  ASSERT_TRUE(h->node != NULL);
   ASSERT_TRUE(h->node->u.keyed.spec->rekey == NULL);   /* `over key`: no repartition */
   h->sink.arena = eddy_arena_new(1 << 20);
   for (int i = 0; i < 64; i++)
     snprintf(h->keys[i], sizeof(h->keys[i]), "k%d", i);
-  if (backend == EDDY_STORE_ROCKSDB) {
-    h->dir = eddy_test_tmpdir("keyed");
-    eddy_state_conf_t sc;
-    eddy_state_conf_init(&sc);
-    sc.dir = h->dir;
-    sc.memory_bytes = 16 << 20;
-    ASSERT_OK(eddy_state_env_new(&h->env, &sc, NULL));
-  }
+  if (backend == EDDY_STORE_ROCKSDB)
+    h->env = tm_state_env_new(&h->dir, "keyed");
   open_all(h);
 }
 
@@ -173,13 +143,7 @@ static void restart(harness_t *h, int64_t stream_time) {
 static void teardown(harness_t *h) {
   eddy_keyed_destroy(h->op);
   eddy_store_close(h->store);
-  eddy_state_env_destroy(h->env);
-  if (h->dir != NULL) {
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
-    ASSERT_OK(system(cmd));
-    free(h->dir);
-  }
+  tm_state_env_destroy(h->env, h->dir);
   eddy_arena_destroy(h->sink.arena);
   free(h->sink.rows);
   eddy_topology_destroy(h->topo);
