@@ -60,9 +60,7 @@ static void setup(void) {
 static void teardown(void) {
   for (int i = 0; i < 3; i++) {
     eddy_state_env_destroy(envs[i]);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dirs[i]);
-    ASSERT_OK(system(cmd));
+    eddy_test_rmtree(dirs[i]);
     free(dirs[i]);
   }
   rd_kafka_destroy(producer);

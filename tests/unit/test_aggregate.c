@@ -339,7 +339,7 @@ static void setup(harness_t *h, const run_t *run) {
   h->model.grace = h->g->grace;
   h->sink.arena = eddy_arena_new(1 << 20);
   if (run->backend == EDDY_STORE_ROCKSDB)
-    h->env = tm_state_env_new(&h->dir, "agg");
+    h->env = ts_env_new(&h->dir, "agg", 16 << 20);
   open_stores(h);
   open_operator(h);
 }
@@ -347,7 +347,7 @@ static void setup(harness_t *h, const run_t *run) {
 static void teardown(harness_t *h) {
   eddy_agg_destroy(h->agg);
   close_stores(h);
-  tm_state_env_destroy(h->env, h->dir);
+  ts_env_destroy(h->env, h->dir);
   eddy_arena_destroy(h->sink.arena);
   free(h->sink.o);
   free(h->model.w);

@@ -143,7 +143,7 @@ static void setup(harness_t *h, const char *topology, eddy_store_backend_t backe
   }
   h->arena = eddy_arena_new(1 << 20);
   if (backend == EDDY_STORE_ROCKSDB)
-    h->env = tm_state_env_new(&h->dir, "join");
+    h->env = ts_env_new(&h->dir, "join", 16 << 20);
   open_all(h);
 }
 
@@ -172,7 +172,7 @@ static void teardown(harness_t *h) {
     eddy_store_close(h->store[side]);
     eddy_decoder_destroy(h->decoder[side]);
   }
-  tm_state_env_destroy(h->env, h->dir);
+  ts_env_destroy(h->env, h->dir);
   eddy_buf_free(&h->key);
   eddy_buf_free(&h->value);
   eddy_arena_destroy(h->arena);

@@ -114,7 +114,7 @@ static void setup(harness_t *h, const char *topology, eddy_node_kind_t kind,
   for (int i = 0; i < 64; i++)
     snprintf(h->keys[i], sizeof(h->keys[i]), "k%d", i);
   if (backend == EDDY_STORE_ROCKSDB)
-    h->env = tm_state_env_new(&h->dir, "keyed");
+    h->env = ts_env_new(&h->dir, "keyed", 16 << 20);
   open_all(h);
 }
 
@@ -143,7 +143,7 @@ static void restart(harness_t *h, int64_t stream_time) {
 static void teardown(harness_t *h) {
   eddy_keyed_destroy(h->op);
   eddy_store_close(h->store);
-  tm_state_env_destroy(h->env, h->dir);
+  ts_env_destroy(h->env, h->dir);
   eddy_arena_destroy(h->sink.arena);
   free(h->sink.rows);
   eddy_topology_destroy(h->topo);

@@ -1,7 +1,7 @@
 /*
  * Shared pieces of the operator model tests (test_aggregate.c, test_keyed.c,
  * test_join.c): compiling the topology under test and finding its operator,
- * and a RocksDB state environment in a fresh directory.
+ * and the configuration of the stores its plan declares.
  */
 #ifndef EDDY_TEST_MODEL_H
 #define EDDY_TEST_MODEL_H
@@ -12,6 +12,7 @@
 #include "dsl/dsl.h"
 #include "eddy_test.h"
 #include "eddy/store.h"
+#include "test_state.h"
 
 static inline void tm_print_diag(void *opaque, const eddy_diag_t *d) {
   (void)opaque;
@@ -30,27 +31,6 @@ static inline const eddy_plan_node_t *tm_compile(eddy_topology_t **topo, const c
       node = plan->nodes[i];
   ASSERT_TRUE(node != NULL);
   return node;
-}
-
-/** A RocksDB state environment in a new directory named after \p tag (set in *dir). */
-static inline eddy_state_env_t *tm_state_env_new(char **dir, const char *tag) {
-  *dir = eddy_test_tmpdir(tag);
-  eddy_state_conf_t sc;
-  eddy_state_conf_init(&sc);
-  sc.dir = *dir;
-  sc.memory_bytes = 16 << 20;
-  eddy_state_env_t *env = NULL;
-  ASSERT_OK(eddy_state_env_new(&env, &sc, NULL));
-  return env;
-}
-
-/** Destroy \p env (may be NULL), remove \p dir (may be NULL) and free it. */
-static inline void tm_state_env_destroy(eddy_state_env_t *env, char *dir) {
-  eddy_state_env_destroy(env);
-  if (dir != NULL) {
-    eddy_test_rmtree(dir);
-    free(dir);
-  }
 }
 
 /** The configuration of the store the plan declares as \p ps, for task 1_0 of app t. */

@@ -2,27 +2,17 @@
  * eviction when full, the dirty mark, write-through. */
 #include "eddy_test.h"
 #include "eddy/store.h"
+#include "test_state.h"
 
 #include <stdlib.h>
 
 static char *dir;
 static eddy_state_env_t *env;
 
-static void setup(void) {
-  dir = eddy_test_tmpdir("store-cache");
-  eddy_state_conf_t c;
-  eddy_state_conf_init(&c);
-  c.dir = dir;
-  c.memory_bytes = 32 << 20;
-  ASSERT_OK(eddy_state_env_new(&env, &c, NULL));
-}
+static void setup(void) { env = ts_env_new(&dir, "store-cache", 32 << 20); }
 
 static void teardown(void) {
-  eddy_state_env_destroy(env);
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
+  ts_env_destroy(env, dir);
   EDDY_ASSERT_NO_LEAKS();
 }
 

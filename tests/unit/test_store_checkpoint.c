@@ -12,9 +12,7 @@ static char *dir;
 static void setup(void) { dir = eddy_test_tmpdir("checkpoint"); }
 
 static void teardown(void) {
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
+  eddy_test_rmtree(dir);
   free(dir);
   EDDY_ASSERT_NO_LEAKS();
 }

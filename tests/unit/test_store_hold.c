@@ -4,6 +4,7 @@
  * only past the hard limit. */
 #include "eddy_test.h"
 #include "eddy/store.h"
+#include "test_state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +53,8 @@ static void put_keys(eddy_store_t *st, int from, int to) {
 }
 
 static void finish(void) {
-  eddy_state_env_destroy(env);
+  ts_env_destroy(env, dir);
   env = NULL;
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  ASSERT_OK(system(cmd));
-  free(dir);
   EDDY_ASSERT_NO_LEAKS();
 }
 

@@ -2,6 +2,7 @@
  * in-memory store, checked against a plain sorted array after every read. */
 #include "eddy_test.h"
 #include "eddy/store.h"
+#include "test_state.h"
 
 #include <stdlib.h>
 
@@ -96,13 +97,8 @@ static eddy_store_t *open_one(fixture_t *f, eddy_store_backend_t b) {
 
 static void fixture_open(fixture_t *f, int64_t cache) {
   memset(f, 0, sizeof(*f));
-  f->dir = eddy_test_tmpdir("store-model");
+  f->env = ts_env_new(&f->dir, "store-model", 32 << 20);
   f->cache = cache;
-  eddy_state_conf_t c;
-  eddy_state_conf_init(&c);
-  c.dir = f->dir;
-  c.memory_bytes = 32 << 20;
-  ASSERT_OK(eddy_state_env_new(&f->env, &c, NULL));
   f->st[0] = open_one(f, EDDY_STORE_ROCKSDB);
   f->st[1] = open_one(f, EDDY_STORE_MEMORY);
 }
@@ -110,11 +106,7 @@ static void fixture_open(fixture_t *f, int64_t cache) {
 static void fixture_close(fixture_t *f) {
   eddy_store_close(f->st[0]);
   eddy_store_close(f->st[1]);
-  eddy_state_env_destroy(f->env);
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-  ASSERT_OK(system(cmd));
-  free(f->dir);
+  ts_env_destroy(f->env, f->dir);
 }
 
 /* ---- checks ------------------------------------------------------------------ */
