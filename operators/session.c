@@ -436,8 +436,10 @@ static int replace_found(eddy__session_t *s, eddy_slice_t key, uint32_t cnt, int
     if (b == start && e == end)
       continue;   /* the same session, overwritten */
     int rc = eddy_session_delete(s->store, key, b, e, err);
-    if (rc != 0 || s->g->emit_final)
+    if (rc != 0)
       return rc;
+    if (s->g->emit_final)
+      continue;
     if (fresh_key(s, key, b, e) != 0)
       return oom(err);
     if (!fresh_take(s) && (rc = emit_session(s, key, b, e, NULL, err)) != 0)
