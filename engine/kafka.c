@@ -6,7 +6,11 @@
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
   const eddy_kafka_ctx_t *ctx = rd_kafka_opaque(rk);
   const eddy_logger_t *log = ctx ? ctx->log : NULL;
-  eddy_log_level_t l = level <= 3 ? EDDY_LOG_ERROR : level <= 4 ? EDDY_LOG_WARN
+  /* librdkafka logs transient trouble it recovers from by itself (a request
+   * timing out, a broker connection lost) at LOG_ERR (3). Failures that matter
+   * reach the engine through return codes and fatal-error checks, which log
+   * them as errors; the client's own log lines are warnings at most. */
+  eddy_log_level_t l = level <= 2 ? EDDY_LOG_ERROR : level <= 4 ? EDDY_LOG_WARN
                      : level <= 6 ? EDDY_LOG_INFO : EDDY_LOG_DEBUG;
   eddy_log(log, l, "kafka", "%s: %s", fac, buf);
 }

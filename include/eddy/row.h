@@ -23,8 +23,9 @@ typedef struct eddy_row_s {
    * raw bytes, headers): for the dead-letter topic and `headers["x"]`.
    * Borrowed for the batch; NULL for rows made outside a consumer. */
   const struct rd_kafka_message_s *origin;
-  /* A table's changelog: the row for `key` was deleted (vals are all null). Sinks
-   * write a tombstone; `where` lets it through. */
+  /* The row for `key` was deleted: a table's changelog (vals are all null) or a
+   * retracted session (vals hold its group columns and window, aggregates null).
+   * Sinks write a tombstone; `where` lets it through. */
   bool tombstone;
 } eddy_row_t;
 
