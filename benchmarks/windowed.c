@@ -15,7 +15,8 @@
  *   BENCH windowed_rss peak_mb=<n> budget_mb=<n>
  *   BENCH windowed events_per_s=<n> baseline_per_s=<n> ratio=<r>
  * With EDDY_BENCH_EOS=1 the engine runs under processing.guarantee=exactly_once_v2
- * and the lines start `BENCH eos_windowed`.
+ * and the lines start `BENCH eos_windowed`. EDDY_BENCH_WINDOW sets another window
+ * clause (e.g. "window session gap 1m grace 3m").
  */
 #include <signal.h>
 #include <stdio.h>
@@ -42,10 +43,16 @@ static const char *topology =
     "  event-time after.updated_at\n"
     "orders\n"
     "  | group by user_id = after.user_id\n"
-    "  | window tumbling 1m grace 3m\n"
+    "  | %s\n"
     "  | aggregate orders = count(), revenue = sum(after.total_amount)\n"
     "  | emit final\n"
     "  | to kafka \"user_revenue\"\n";
+
+/* EDDY_BENCH_WINDOW replaces the window, e.g. "window session gap 1m grace 3m". */
+static const char *window_clause(void) {
+  const char *w = getenv("EDDY_BENCH_WINDOW");
+  return w != NULL && *w != '\0' ? w : "window tumbling 1m grace 3m";
+}
 
 static void diag(void *opaque, const eddy_diag_t *d) {
   (void)opaque;
@@ -53,8 +60,10 @@ static void diag(void *opaque, const eddy_diag_t *d) {
 }
 
 static eddy_topology_t *compile(void) {
+  char text[2048];
+  snprintf(text, sizeof(text), topology, window_clause());
   eddy_topology_t *topo = NULL;
-  if (eddy_topology_compile(&topo, "windowed.eddy", topology, strlen(topology), diag, NULL) != 0)
+  if (eddy_topology_compile(&topo, "windowed.eddy", text, strlen(text), diag, NULL) != 0)
     bench_die("topology does not compile");
   return topo;
 }
