@@ -31,7 +31,8 @@ import topology_reference as ref  # noqa: E402
 from test_sr_harness import EDDY, Proc, tmout  # noqa: E402
 
 SRC = os.environ.get("EDDY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-TOPOLOGIES = ["inventory_alerts", "fraud_anomaly", "fraud_velocity", "revenue", "temperature"]
+TOPOLOGIES = ["inventory_alerts", "fraud_anomaly", "fraud_velocity", "revenue", "sessions",
+              "temperature"]
 ECOMMERCE = ["users", "products", "orders", "order_items", "user_events"]
 MINUTE = ref.MINUTE
 
@@ -190,6 +191,35 @@ def check_revenue(orders, items, products, rows):
     return len(want)
 
 
+def want_sessions(src):
+    """{(user_id, session_start): (session_end, page_views, orders_placed, total_spent)}."""
+    return ref.sessions(src["user_events"], src["orders"], 30 * MINUTE)
+
+
+def check_sessions(src, msgs):
+    """user.sessions under emit changes: replaying its updates and retractions
+    (tombstones) per record key leaves exactly the reference's sessions."""
+    live, retractions = {}, 0
+    for m in msgs:
+        if m.value() is None:
+            retractions += 1
+            live.pop(m.key(), None)
+        else:
+            live[m.key()] = json.loads(m.value(), parse_float=decimal.Decimal)
+    got = {}
+    for r in live.values():
+        k = (r["user_id"], micros(r["session_start"]))
+        assert k not in got, "two live sessions start at %s" % (k,)
+        assert r["last_activity"] == r["session_end"], r
+        got[k] = (micros(r["session_end"]), r["page_views"], r["orders_placed"], r["total_spent"])
+    want = want_sessions(src)
+    assert got == want, "sessions differ: missing %s, extra %s, wrong %s" % (
+        sorted(set(want) - set(got))[:3], sorted(set(got) - set(want))[:3],
+        [(k, want[k], got[k]) for k in sorted(set(want) & set(got)) if want[k] != got[k]][:3])
+    assert retractions > 0, "no session was ever replaced: the data has no merges"
+    return len(want), retractions
+
+
 def check_temperature(events, rows):
     last = {}
     for r in rows:   # emit changes: a window's last row is its current value
@@ -273,6 +303,13 @@ def check_postgres(url, engine, src, readings):
         url, "SELECT period, window_start, total_revenue, order_count, avg_order_value, "
              "top_category FROM revenue_analytics")}
     assert got == want, "revenue_analytics differs from the reference"
+    want = want_sessions(src)
+    wait_pg(url, "user_activity", len(want), engine)
+    want = {k: v + (v[0],) for k, v in want.items()}   # last_activity is the session's end
+    got = {(r[0], micros_of(r[1])): (micros_of(r[2]), r[3], r[4], r[5], micros_of(r[6]))
+           for r in pg_rows(url, "SELECT user_id, session_start, session_end, page_views, "
+                                 "orders_placed, total_spent, last_activity FROM user_activity")}
+    assert got == want, "user_activity differs from the reference"
     want = {k: (avg.quantize(decimal.Decimal("0.000001"), decimal.ROUND_HALF_UP), n)
             for k, (avg, n) in ref.temperature_averages(readings).items()}
     wait_pg(url, "temperature_averages", len(want), engine)
@@ -286,7 +323,8 @@ def check_postgres(url, engine, src, readings):
         time.sleep(1)
     assert got == want, "temperature_averages differs from the reference"
     return sum(pg_rows(url, "SELECT count(*) FROM %s" % t)[0][0] for t in
-               ("inventory_alerts", "fraud_alerts", "revenue_analytics", "temperature_averages"))
+               ("inventory_alerts", "fraud_alerts", "revenue_analytics", "user_activity",
+                "temperature_averages"))
 
 
 def main():
@@ -331,7 +369,7 @@ def main():
             assert s["dlq"] == 0 and s["late"] == 0, "%s: dlq=%d late=%d" % (name, s["dlq"],
                                                                            s["late"])
         src = {t: source_events(bs, "ecommerce.public." + t)
-               for t in ["products", "orders", "order_items", "transactions"]}
+               for t in ["products", "orders", "order_items", "user_events", "transactions"]}
         readings = source_events(bs, "office.public.sensor_readings")
         n = check_inventory(src["products"], output_rows(bs, "inventory.alerts"))
         print("inventory alerts: %d, as computed" % n)
@@ -340,6 +378,8 @@ def main():
         n = check_revenue(src["orders"], src["order_items"], src["products"],
                           output_rows(bs, "revenue.windows"))
         print("revenue windows: %d, as computed" % n)
+        n, retracted = check_sessions(src, consume(bs, "user.sessions"))
+        print("user sessions: %d, as computed (%d retractions on the way)" % (n, retracted))
         n = check_temperature(readings, output_rows(bs, "temperature.averages"))
         print("temperature windows: %d, as computed" % n)
         n = check_postgres(url, engine, src, readings)
