@@ -114,11 +114,6 @@ static void check_group_by(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t
   row->group = &gr->g;
 }
 
-static const char *window_word(eddy_window_kind_t k) {
-  return k == EDDY_WINDOW_SESSION ? "session" : k == EDDY_WINDOW_SLIDING ? "sliding"
-         : k == EDDY_WINDOW_HOPPING ? "hopping" : "tumbling";
-}
-
 static void check_window(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row) {
   eddy_plan_group_t *g = row->group;
   if (g == NULL)
@@ -129,15 +124,16 @@ static void check_window(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *
   if (kind == EDDY_WINDOW_SLIDING)
     fail_at(ck, op->off, op->len, "'window sliding' is not supported yet (for each record's "
             "last <d>, use 'over <key> range <d> preceding')");
-  if (kind == EDDY_WINDOW_SESSION)
-    eddy__dsl_fail(ck->c, EDDY_ETYPE, op->off, op->len, "'window %s' is not supported yet",
-                   window_word(kind));
   int64_t size = op->u.window.size;
   int64_t advance = kind == EDDY_WINDOW_HOPPING ? op->u.window.advance : size;
   if (size <= 0)
-    fail_at(ck, op->off, op->len, "a window size must be positive");
+    fail_at(ck, op->off, op->len, kind == EDDY_WINDOW_SESSION
+                                      ? "a session gap must be positive"
+                                      : "a window size must be positive");
   if (size > MAX_WINDOW_TIME || op->u.window.grace > MAX_WINDOW_TIME)
-    fail_at(ck, op->off, op->len, "window sizes and grace periods are limited to 36500d");
+    fail_at(ck, op->off, op->len, kind == EDDY_WINDOW_SESSION
+                                      ? "session gaps and grace periods are limited to 36500d"
+                                      : "window sizes and grace periods are limited to 36500d");
   if (advance <= 0 || advance > size)
     fail_at(ck, op->off, op->len,
             "the advance of a hopping window must be positive and at most its size");
@@ -153,7 +149,9 @@ static void check_window(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *
                      "rename it", cols->names[i], eddy__dsl_where(ck->c, cols->offs[i]));
   g->windowed = true;
   g->hopping = kind == EDDY_WINDOW_HOPPING;
-  g->size = size;
+  g->session = kind == EDDY_WINDOW_SESSION;
+  g->gap = g->session ? size : 0;
+  g->size = g->session ? 0 : size;
   g->advance = advance;
   g->grace = op->u.window.grace < 0 ? 0 : op->u.window.grace;
   g->state = AFTER_WINDOW;
@@ -193,6 +191,10 @@ static void check_one_aggregate(eddy_checker_t *ck, grouping_t *gr, const eddy_r
   }
   if (eddy_agg_type(agg->fn, types, e->u.call.argc, &agg->type, why, sizeof(why)) != 0)
     fail_at(ck, e->off, e->len, why);
+  if (gr->g.session && (agg->fn == EDDY_AGG_COUNT_DISTINCT || agg->fn == EDDY_AGG_TOP))
+    eddy__dsl_fail(ck->c, EDDY_ETYPE, e->off, e->len,
+                   "%s(...) is not available with session windows (sessions merge, and the "
+                   "values it keeps per session cannot be merged)", eddy_agg_name(agg->fn));
   agg->name = it->name.name;
   agg->arg = agg->arg2 = -1;
   if (e->u.call.argc > 0) {
@@ -245,11 +247,13 @@ static void build_out(eddy_checker_t *ck, eddy_ast_op_t *op, grouping_t *gr, edd
   }
   for (uint32_t i = 0; i < g->agg_cnt; i++)
     add_out(ck, items, &cnt, g->aggs[i].name, g->aggs[i].type, &op->items[i]);
-  if (g->key_cnt == 1) {
+  /* a session's key includes its window: each session is its own row downstream */
+  uint32_t key_cols = g->session ? g->key_cnt + 2 : g->key_cnt;
+  if (key_cols == 1) {
     g->key_type = items[0].type;
   } else {
     g->key_type = eddy_type(EDDY_T_STRUCT);
-    g->key_type.fields = fields(ck, items, g->key_cnt);
+    g->key_type.fields = fields(ck, items, key_cols);
   }
   row->layout = fields(ck, items, cnt);
   row->key = g->key_type;

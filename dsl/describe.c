@@ -87,7 +87,8 @@ static int describe_group_by(const eddy_plan_node_t *n, eddy_buf_t *out) {
 static int describe_window(const eddy_plan_group_t *g, eddy_buf_t *out) {
   if (!g->windowed)
     return 0;
-  int rc = put_duration(out, g->hopping ? "window hopping " : "window tumbling ", g->size);
+  int rc = g->session ? put_duration(out, "window session gap ", g->gap)
+           : put_duration(out, g->hopping ? "window hopping " : "window tumbling ", g->size);
   if (rc == 0 && g->hopping)
     rc = put_duration(out, " advance ", g->advance);
   if (rc == 0 && g->grace > 0)

@@ -44,6 +44,7 @@ struct eddy_agg_s {
   int64_t emitted_to;
   int64_t deadline;
   eddy_agg_stats_t stats;
+  eddy__session_t *session;  /* window session: session.c does the work */
 };
 
 static int64_t floor_div(int64_t a, int64_t b) {
@@ -142,12 +143,14 @@ int eddy_agg_new(eddy_agg_t **out, const eddy_agg_conf_t *conf, eddy_changelog_f
   agg->arena = conf->arena;
   agg->changelog = changelog;
   agg->changelog_opaque = changelog_opaque;
-  int rc = setup(agg, err);
+  int rc = agg->g->session ? eddy__session_new(&agg->session, conf, changelog, changelog_opaque, err)
+                           : setup(agg, err);
   if (rc != 0) {
     eddy_agg_destroy(agg);
     return rc;
   }
-  eddy_store_set_changelog(agg->store, on_flush, agg);
+  if (agg->session == NULL)
+    eddy_store_set_changelog(agg->store, on_flush, agg);
   *out = agg;
   return 0;
 }
@@ -155,7 +158,9 @@ int eddy_agg_new(eddy_agg_t **out, const eddy_agg_conf_t *conf, eddy_changelog_f
 void eddy_agg_destroy(eddy_agg_t *agg) {
   if (agg == NULL)
     return;
-  if (agg->store != NULL)
+  if (agg->session != NULL)
+    eddy__session_destroy(agg->session);
+  else if (agg->store != NULL)
     eddy_store_set_changelog(agg->store, agg->changelog, agg->changelog_opaque);
   eddy_free(agg->accs);
   eddy_free(agg->state);
@@ -167,9 +172,20 @@ void eddy_agg_destroy(eddy_agg_t *agg) {
   eddy_free(agg);
 }
 
-int64_t eddy_agg_stream_time(const eddy_agg_t *agg) { return agg->saved_time; }
-int64_t eddy_agg_deadline(const eddy_agg_t *agg) { return agg->deadline; }
-void eddy_agg_stats(const eddy_agg_t *agg, eddy_agg_stats_t *out) { *out = agg->stats; }
+int64_t eddy_agg_stream_time(const eddy_agg_t *agg) {
+  return agg->session ? eddy__session_stream_time(agg->session) : agg->saved_time;
+}
+
+int64_t eddy_agg_deadline(const eddy_agg_t *agg) {
+  return agg->session ? eddy__session_deadline(agg->session) : agg->deadline;
+}
+
+void eddy_agg_stats(const eddy_agg_t *agg, eddy_agg_stats_t *out) {
+  if (agg->session != NULL)
+    eddy__session_stats(agg->session, out);
+  else
+    *out = agg->stats;
+}
 
 /* ---- result rows ----------------------------------------------------------- */
 
@@ -372,6 +388,8 @@ static int encode_key(eddy_agg_t *agg, const eddy_row_t *row, eddy_error_t **err
 int eddy_agg_process(eddy_agg_t *agg, const eddy_row_t *row, int64_t stream_time,
                      eddy_error_t **err) {
   const eddy_plan_group_t *g = agg->g;
+  if (agg->session != NULL)
+    return eddy__session_process(agg->session, row, stream_time, err);
   if (row->ts < -TIME_LIMIT || row->ts > TIME_LIMIT)
     return eddy_error_set(err, EDDY_ERANGE, "%s: event time %lld is out of range",
                           agg->node->name, (long long)row->ts);
@@ -409,6 +427,8 @@ int eddy_agg_process(eddy_agg_t *agg, const eddy_row_t *row, int64_t stream_time
 
 int eddy_agg_advance(eddy_agg_t *agg, int64_t stream_time, eddy_error_t **err) {
   const eddy_plan_group_t *g = agg->g;
+  if (agg->session != NULL)
+    return eddy__session_advance(agg->session, stream_time, err);
   if (stream_time < agg->deadline || stream_time == INT64_MIN)
     return 0;
   int64_t close = sat_add(stream_time, -sat_add(g->size, g->grace));
@@ -446,6 +466,8 @@ static int save_position(eddy_agg_t *agg, int64_t stream_time, eddy_error_t **er
 }
 
 int eddy_agg_flush(eddy_agg_t *agg, int64_t stream_time, eddy_error_t **err) {
+  if (agg->session != NULL)
+    return eddy__session_flush(agg->session, stream_time, err);
   bool timed = agg->g->windowed && stream_time != INT64_MIN;
   int rc = timed ? eddy_agg_advance(agg, stream_time, err) : 0;
   rc = rc == 0 && timed ? save_position(agg, stream_time, err) : rc;

@@ -57,4 +57,21 @@ int eddy__acc_merge(const eddy__acc_t *a, eddy_value_t *into, const eddy_value_t
 int eddy__acc_result(const eddy__acc_t *a, const eddy_value_t *state, eddy_value_t *out,
                      eddy_error_t **err);
 
+/* ---- session windows (session.c) ------------------------------------------------
+ * aggregate.c hands every call of an aggregate with `window session` over to these;
+ * they mirror the eddy_agg_* calls of aggregate.h. */
+
+typedef struct eddy__session_s eddy__session_t;
+
+int eddy__session_new(eddy__session_t **out, const eddy_agg_conf_t *conf,
+                      eddy_changelog_fn changelog, void *changelog_opaque, eddy_error_t **err);
+void eddy__session_destroy(eddy__session_t *s);
+int64_t eddy__session_stream_time(const eddy__session_t *s);
+int eddy__session_process(eddy__session_t *s, const eddy_row_t *row, int64_t stream_time,
+                          eddy_error_t **err);
+int eddy__session_advance(eddy__session_t *s, int64_t stream_time, eddy_error_t **err);
+int64_t eddy__session_deadline(const eddy__session_t *s);
+int eddy__session_flush(eddy__session_t *s, int64_t stream_time, eddy_error_t **err);
+void eddy__session_stats(const eddy__session_t *s, eddy_agg_stats_t *out);
+
 #endif

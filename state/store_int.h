@@ -157,12 +157,15 @@ int eddy__store_read(eddy_store_t *st, eddy_slice_t raw, eddy_slice_t *value,
                      eddy_error_t **err);
 
 /* Iterator construction. store_iter.c. */
-typedef enum { ITER_RANGE, ITER_WINDOW_KEY, ITER_WINDOW_ALL, ITER_SESSION_KEY } eddy__iter_mode_t;
+typedef enum {
+  ITER_RANGE, ITER_WINDOW_KEY, ITER_WINDOW_ALL, ITER_SESSION_KEY, ITER_SESSION_ALL
+} eddy__iter_mode_t;
 typedef struct {
   eddy__iter_mode_t mode;
   const eddy_slice_t *from, *to;     /* ITER_RANGE raw bounds */
   eddy_slice_t key;                  /* window/session user key */
-  int64_t t_from, t_to;              /* window: start range; session: earliest end, latest start */
+  int64_t t_from, t_to;              /* window: start range; session: earliest end, latest start;
+                                        session all: end range */
 } eddy__iter_spec_t;
 int eddy__iter_new(eddy_store_t *st, const eddy__iter_spec_t *spec, eddy_store_iter_t **out,
                    eddy_error_t **err);

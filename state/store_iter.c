@@ -176,7 +176,7 @@ static int position(eddy_store_iter_t *it) {
   if (seg > it->last_seg)
     return 0;
   it->seg = seg;
-  if (it->mode == ITER_WINDOW_ALL)
+  if (it->mode == ITER_WINDOW_ALL || it->mode == ITER_SESSION_ALL)
     return 1;  /* scan the whole segment */
   if (eddy__encode_segmented(st, buf_slice(&it->key), it->t_from, INT64_MIN,
                              it->mode == ITER_SESSION_KEY) != 0 ||
@@ -197,7 +197,8 @@ static int classify(eddy_store_iter_t *it, eddy_store_entry_t *e) {
     return EDDY_EDECODE;
   if (seg != it->seg)
     return 0;
-  if (it->mode != ITER_WINDOW_ALL && eddy__key_cmp(key, buf_slice(&it->key)) != 0)
+  if (it->mode != ITER_WINDOW_ALL && it->mode != ITER_SESSION_ALL &&
+      eddy__key_cmp(key, buf_slice(&it->key)) != 0)
     return 0;
   memset(e, 0, sizeof(*e));
   e->key = key;
@@ -216,6 +217,8 @@ static int classify(eddy_store_iter_t *it, eddy_store_entry_t *e) {
 static bool wanted(const eddy_store_iter_t *it, const eddy_store_entry_t *e) {
   if (it->mode == ITER_SESSION_KEY)
     return e->end >= it->t_from && e->start <= it->t_to;
+  if (it->mode == ITER_SESSION_ALL)
+    return e->end >= it->t_from && e->end <= it->t_to;
   return e->start >= it->t_from && e->start <= it->t_to;
 }
 

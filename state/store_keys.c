@@ -242,3 +242,12 @@ int eddy_session_find(eddy_store_t *st, eddy_slice_t key, int64_t earliest_end,
                             .t_to = latest_start};
   return eddy__iter_new(st, &spec, out, err);
 }
+
+int eddy_session_fetch_all(eddy_store_t *st, int64_t from_end, int64_t to_end,
+                           eddy_store_iter_t **out, eddy_error_t **err) {
+  int rc = check_kind(st, EDDY_STORE_SESSION, err);
+  if (rc != 0)
+    return rc;
+  eddy__iter_spec_t spec = {.mode = ITER_SESSION_ALL, .t_from = from_end, .t_to = to_end};
+  return eddy__iter_new(st, &spec, out, err);
+}

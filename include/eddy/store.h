@@ -268,6 +268,13 @@ int eddy_session_get(eddy_store_t *st, eddy_slice_t key, int64_t start, int64_t 
  */
 int eddy_session_find(eddy_store_t *st, eddy_slice_t key, int64_t earliest_end,
                       int64_t latest_start, eddy_store_iter_t **out, eddy_error_t **err);
+/**
+ * All sessions with from_end <= end <= to_end (e.g. the ones that closed):
+ * by segment of the end, then key (length, bytes), then end, then start.
+ * @returns 0 and *out (destroy with eddy_store_iter_destroy()), or an error.
+ */
+int eddy_session_fetch_all(eddy_store_t *st, int64_t from_end, int64_t to_end,
+                           eddy_store_iter_t **out, eddy_error_t **err);
 
 /**
  * Retention for window and session stores: entries whose time (window start,

@@ -346,6 +346,101 @@ EDDY_TEST(session_find_overlapping) {
   teardown();
 }
 
+/* fetch_all by session end against a flat reference: order segment (of the end), key
+ * (length, bytes), end, start; puts, deletes and commits in between. */
+typedef struct {
+  int k;
+  int64_t start, end;
+  uint32_t val;
+  bool present;
+} sref_t;
+
+#define SREF_CNT 400
+static sref_t sref[SREF_CNT];
+
+static int cmp_sref(const void *x, const void *y) {
+  const sref_t *a = *(const sref_t *const *)x, *b = *(const sref_t *const *)y;
+  int64_t sa = floor_div(a->end, 7 * SEC), sb = floor_div(b->end, 7 * SEC);
+  if (sa != sb)
+    return sa < sb ? -1 : 1;
+  if (key_lens[a->k] != key_lens[b->k])
+    return key_lens[a->k] < key_lens[b->k] ? -1 : 1;
+  int c = cmp_bytes(keys[a->k], key_lens[a->k], keys[b->k], key_lens[b->k]);
+  if (c != 0)
+    return c;
+  if (a->end != b->end)
+    return a->end < b->end ? -1 : 1;
+  return a->start < b->start ? -1 : a->start > b->start;
+}
+
+static void check_session_fetch_all(eddy_store_t *st, int64_t from, int64_t to) {
+  static const sref_t *want[SREF_CNT];
+  int n = 0;
+  for (int i = 0; i < SREF_CNT; i++)
+    if (sref[i].present && sref[i].end >= from && sref[i].end <= to)
+      want[n++] = &sref[i];
+  qsort(want, (size_t)n, sizeof(want[0]), cmp_sref);
+  eddy_store_iter_t *it;
+  ASSERT_OK(eddy_session_fetch_all(st, from, to, &it, NULL));
+  eddy_store_entry_t e;
+  int i = 0, rc;
+  while ((rc = eddy_store_iter_next(it, &e, NULL)) == 1) {
+    ASSERT_TRUE(i < n);
+    ASSERT_EQ(want[i]->start, e.start);
+    ASSERT_EQ(want[i]->end, e.end);
+    ASSERT_EQ(0, cmp_bytes(e.key.p, e.key.len, keys[want[i]->k], key_lens[want[i]->k]));
+    ASSERT_EQ(4, e.value.len);
+    uint32_t v;
+    memcpy(&v, e.value.p, 4);
+    ASSERT_EQ(want[i]->val, v);
+    i++;
+  }
+  ASSERT_EQ(0, rc);
+  ASSERT_EQ(n, i);
+  eddy_store_iter_destroy(it);
+}
+
+static void random_session_scans(eddy_store_backend_t b) {
+  memset(sref, 0, sizeof(sref));
+  eddy_store_t *st = open_kind(b, EDDY_STORE_SESSION, "sess-all", 0, 7 * SEC);
+  for (int step = 0; step < 4000; step++) {
+    int i = (int)rnd(SREF_CNT);
+    uint32_t op = rnd(100);
+    if (op < 45) {
+      if (sref[i].present)
+        ASSERT_OK(eddy_session_delete(st, K(sref[i].k), sref[i].start, sref[i].end, NULL));
+      int64_t start = ((int64_t)rnd(120) - 20) * SEC / 2;
+      sref[i] = (sref_t){(int)rnd(KEY_CNT), start, start + (int64_t)rnd(30) * SEC / 3,
+                         (uint32_t)rnd(1000000), true};
+      for (int j = 0; j < SREF_CNT; j++)   /* one entry per (key, start, end) */
+        if (j != i && sref[j].present && sref[j].k == sref[i].k &&
+            sref[j].start == sref[i].start && sref[j].end == sref[i].end)
+          sref[j].present = false;
+      ASSERT_OK(eddy_session_put(st, K(sref[i].k), sref[i].start, sref[i].end,
+                                 eddy_slice(&sref[i].val, 4), NULL));
+    } else if (op < 55) {
+      if (sref[i].present)
+        ASSERT_OK(eddy_session_delete(st, K(sref[i].k), sref[i].start, sref[i].end, NULL));
+      sref[i].present = false;
+    } else if (op < 85) {
+      int64_t from = ((int64_t)rnd(140) - 30) * SEC / 2;
+      check_session_fetch_all(st, from, from + (int64_t)rnd(40) * SEC / 2);
+    } else {
+      ASSERT_OK(eddy_store_flush(st, NULL));
+      ASSERT_OK(eddy_store_commit(st, step, NULL));
+    }
+  }
+  check_session_fetch_all(st, INT64_MIN, INT64_MAX);
+  eddy_store_close(st);
+}
+
+EDDY_TEST(session_fetch_all_by_end) {
+  setup();
+  random_session_scans(EDDY_STORE_ROCKSDB);
+  random_session_scans(EDDY_STORE_MEMORY);
+  teardown();
+}
+
 EDDY_TEST(session_get_delete_and_expire) {
   setup();
   eddy_store_t *st = open_kind(EDDY_STORE_ROCKSDB, EDDY_STORE_SESSION, "s2", 60 * SEC, 30 * SEC);
@@ -369,6 +464,16 @@ EDDY_TEST(session_get_delete_and_expire) {
   ASSERT_MEM_EQ("b", e.value.p, e.value.len);
   ASSERT_EQ(0, eddy_store_iter_next(it, &e, NULL));
   eddy_store_iter_destroy(it);
+  /* expired sessions are gone from scans by end too */
+  ASSERT_OK(eddy_session_fetch_all(st, INT64_MIN, INT64_MAX, &it, NULL));
+  ASSERT_EQ(1, eddy_store_iter_next(it, &e, NULL));
+  ASSERT_EQ(100 * SEC, e.end);
+  ASSERT_EQ(0, eddy_store_iter_next(it, &e, NULL));
+  eddy_store_iter_destroy(it);
+  ASSERT_OK(eddy_session_fetch_all(st, 0, 99 * SEC, &it, NULL));
+  ASSERT_EQ(0, eddy_store_iter_next(it, &e, NULL));
+  eddy_store_iter_destroy(it);
+  ASSERT_EQ(EDDY_EINVAL, eddy_window_fetch_all(st, 0, 1, &it, NULL));
   eddy_error_t *err = NULL;
   ASSERT_EQ(EDDY_EINVAL, eddy_session_put(st, eddy_slice("k", 1), 9, 8, eddy_slice("x", 1), &err));
   ASSERT_STR_EQ("store 's2': session start 9 after end 8", eddy_error_msg(err));
