@@ -7,12 +7,11 @@
  *          of a table row lands in one partition, in order), names flat
  *   value  the row as JSON (eddy_encode_json), or null for a tombstone
  *
- * A tombstone of a deleted table row has only its record key: with one key
- * column that key is the column's value; with several, a struct key gives
- * them by position. A string key is read as the column's type ("42" for an
- * int column). A retracted session row (emit changes of session windows)
- * carries its group columns and window, so its key columns come from the
- * row like an upsert's, whatever select renamed them to.
+ * A tombstone's key columns are the row's own values when it has them (a
+ * retracted session row carries its group and window); a deleted table row
+ * has only its record key: with one key column that key is the column's
+ * value; with several, a struct key gives them by position. A string key is
+ * read as the column's type ("42" for an int column).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +62,9 @@ static int encode_key(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_row_
     if (slot < 0)
       return EDDY_ESTATE;
     const eddy_type_t *type = &in->items[slot].type;
-    /* a retracted session carries its key columns; a table's deleted row only its key */
-    eddy_value_t v = row->tombstone && eddy_is_null(&row->vals[slot])
-                         ? tombstone_key(x, row, k, n->u.sink_postgres.key_column_cnt, type)
-                         : row->vals[slot];
+    eddy_value_t v = row->vals[slot];
+    if (row->tombstone && eddy_is_null(&v))
+      v = tombstone_key(x, row, k, n->u.sink_postgres.key_column_cnt, type);
     rc = k > 0 ? eddy_buf_putc(out, ',') : 0;
     rc = rc == 0 ? eddy_encode_json_string(name, strlen(name), out) : rc;
     rc = rc == 0 ? eddy_buf_putc(out, ':') : rc;
