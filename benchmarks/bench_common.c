@@ -41,7 +41,7 @@ void bench_die(const char *fmt, ...) {
   exit(1);
 }
 
-static void b64(const unsigned char *p, int n, char *out) {
+void bench_b64(const unsigned char *p, int n, char *out) {
   static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   int o = 0;
   for (int i = 0; i < n; i += 3) {
@@ -62,7 +62,7 @@ int bench_order_event(uint64_t i, char *buf, size_t size) {
   unsigned char be[3] = {(unsigned char)(cents >> 16), (unsigned char)(cents >> 8),
                          (unsigned char)cents};
   char amount[8];
-  b64(be, 3, amount);
+  bench_b64(be, 3, amount);
   int64_t ts = 1700000000000000LL + (int64_t)i * 1000;
   const char *before = st[(h >> 8) % 3], *after = st[(h >> 8) % 3 + 1];
   return snprintf(buf, size,

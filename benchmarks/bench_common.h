@@ -18,6 +18,9 @@ double bench_rss_mb(void);
 /** Abort with a message (benchmarks have no recovery). */
 void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/** Base64 of \p n bytes into \p out (room for 4 * ceil(n / 3) + 1). */
+void bench_b64(const unsigned char *p, int n, char *out);
+
 /**
  * Write a ~500-byte Debezium JSON (schemas off) order update event number
  * \p i into \p buf: before/after with order_id, user_id, total_amount
