@@ -41,6 +41,11 @@ void bench_engine_broker_stop(pid_t broker);
 void bench_engine_measure(const bench_engine_conf_t *c, const char *bootstrap, uint64_t n,
                           bench_engine_result_t *out);
 
+/** Run the applications in a child process until bench_engine_kill(). */
+pid_t bench_engine_spawn(const bench_engine_conf_t *c, const char *bootstrap);
+/** SIGTERM: the applications stop after their batch, commit, and the process exits. */
+void bench_engine_kill(pid_t engine);
+
 /** Print CPU seconds per thread of process \p pid to stderr. */
 void bench_thread_cpu(const char *what, int pid, double wall);
 
