@@ -366,3 +366,21 @@ int bench_order_record(uint64_t i, char *buf, size_t size, char *key, size_t ksi
   *klen = snprintf(key, ksize, "{\"order_id\":%llu}", (unsigned long long)i);
   return bench_order_event(i, buf, size);
 }
+
+char *bench_topology_file(const char *name) {
+  char path[1024];
+  const char *src = getenv("EDDY_SOURCE_DIR") ? getenv("EDDY_SOURCE_DIR") : EDDY_SOURCE_DIR;
+  snprintf(path, sizeof(path), "%s/topologies/%s", src, name);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    bench_die("cannot read %s", path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)len + 1);
+  if (s == NULL || fread(s, 1, (size_t)len, f) != (size_t)len)
+    bench_die("cannot read %s", path);
+  s[len] = '\0';
+  fclose(f);
+  return s;
+}

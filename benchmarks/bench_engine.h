@@ -63,6 +63,9 @@ typedef int (*bench_event_fn)(uint64_t i, char *buf, size_t size, char *key, siz
 void bench_produce_batched(const char *bootstrap, const char *topic, uint64_t n,
                            bench_event_fn event);
 
+/** The text of topologies/<name> of the source tree (EDDY_SOURCE_DIR); free() it. */
+char *bench_topology_file(const char *name);
+
 /** bench_event_fn of bench_order_event, keyed {"order_id":i}. */
 int bench_order_record(uint64_t i, char *buf, size_t size, char *key, size_t ksize, int *klen);
 

@@ -30,24 +30,6 @@
 #define INPUT "ecommerce.public.transactions"
 #define PYTHON_AGENT_PER_S 20000.0
 
-static char *slurp(const char *name) {
-  char path[1024];
-  const char *src = getenv("EDDY_SOURCE_DIR") ? getenv("EDDY_SOURCE_DIR") : EDDY_SOURCE_DIR;
-  snprintf(path, sizeof(path), "%s/topologies/%s", src, name);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    bench_die("cannot read %s", path);
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)len + 1);
-  if (s == NULL || fread(s, 1, (size_t)len, f) != (size_t)len)
-    bench_die("cannot read %s", path);
-  s[len] = '\0';
-  fclose(f);
-  return s;
-}
-
 /* Transaction \p i at 200 per second of event time from 2026-01-01. */
 static int transaction(uint64_t i, char *buf, size_t size, char *key, size_t ksize, int *klen) {
   int64_t ts = 1767225600000000LL + (int64_t)i * 5000;
@@ -57,7 +39,7 @@ static int transaction(uint64_t i, char *buf, size_t size, char *key, size_t ksi
 int main(int argc, char **argv) {
   uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 400000;
   int partitions = argc > 2 ? atoi(argv[2]) : 48; /* ~5 MB kept per partition */
-  char *anomaly = slurp("fraud_anomaly.eddy"), *velocity = slurp("fraud_velocity.eddy");
+  char *anomaly = bench_topology_file("fraud_anomaly.eddy"), *velocity = bench_topology_file("fraud_velocity.eddy");
   const char *topologies[] = {anomaly, velocity, NULL};
   const char *topics[] = {INPUT, "fraud.alerts", NULL};
   /* every generated event is a new transaction: each agent reads it and its re-keyed copy */

@@ -231,23 +231,6 @@ static void stop_pg(const char *dir) {
     fprintf(stderr, "could not stop the PostgreSQL of %s\n", dir);
 }
 
-static char *slurp(const char *name) {
-  char path[1024];
-  snprintf(path, sizeof(path), "%s/topologies/%s", source_dir(), name);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    bench_die("cannot read %s", path);
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)len + 1);
-  if (s == NULL || fread(s, 1, (size_t)len, f) != (size_t)len)
-    bench_die("cannot read %s", path);
-  s[len] = '\0';
-  fclose(f);
-  return s;
-}
-
 /* ---- the run ---------------------------------------------------------------------------- */
 
 /* Produce at \p rate for \p seconds (+ warm-up), reading the alerts as they come. */
@@ -298,8 +281,8 @@ int main(int argc, char **argv) {
   if (pg.conn == NULL)
     fprintf(stderr, "PostgreSQL did not start (scripts/pg.sh): measuring Kafka only\n");
   snprintf(settings, sizeof(settings), pg.conn ? "postgres.url=%s" : "postgres.sinks=off", url);
-  char *texts[] = {slurp("fraud_anomaly.eddy"), slurp("fraud_velocity.eddy"),
-                   slurp("inventory_alerts.eddy")};
+  char *texts[] = {bench_topology_file("fraud_anomaly.eddy"), bench_topology_file("fraud_velocity.eddy"),
+                   bench_topology_file("inventory_alerts.eddy")};
   const char *topologies[] = {texts[0], texts[1], texts[2], NULL};
   const char *topics[] = {"ecommerce.public.transactions", "ecommerce.public.products",
                           "fraud.alerts", "inventory.alerts", NULL};
