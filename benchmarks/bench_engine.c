@@ -37,7 +37,7 @@ static void create(eddy_broker_t *b, const char *topic, int partitions) {
     bench_die("topic %s: %s", topic, eddy_error_msg(err));
 }
 
-/* The repartition and changelog topics of every application. */
+/* The repartition, changelog and `to postgres` topics of every application. */
 static void create_internal(const bench_engine_conf_t *c, eddy_broker_t *b) {
   char topic[512];
   for (size_t t = 0; c->topologies[t] != NULL; t++) {
@@ -52,6 +52,11 @@ static void create_internal(const bench_engine_conf_t *c, eddy_broker_t *b) {
       eddy_changelog_topic_name(topic, sizeof(topic), plan->app_id, plan->stores[i].name);
       create(b, topic, c->partitions);
     }
+    for (uint32_t i = 0; i < plan->node_cnt; i++)
+      if (plan->nodes[i]->kind == EDDY_NODE_SINK_POSTGRES) {
+        eddy_plan_internal_topic(topic, sizeof(topic), plan->app_id, plan->nodes[i]->name);
+        create(b, topic, c->partitions);
+      }
     eddy_topology_destroy(topo);
   }
 }
@@ -219,6 +224,26 @@ static void report(const apps_t *a) {
           SUM(a, commits), SUM(a, early_commits), SUM(a, txn_aborts));
 }
 
+static void start_all(const bench_engine_conf_t *c, const eddy_config_t *conf, apps_t *a) {
+  for (; c->topologies[a->cnt] != NULL && a->cnt < MAX_APPS; a->cnt++) {
+    a->topos[a->cnt] = compile(c, a->cnt);
+    a->apps[a->cnt] = start_app(a->topos[a->cnt], conf);
+  }
+}
+
+static void finish(apps_t *a, eddy_config_t *conf, const char *dir) {
+  for (size_t i = 0; i < a->cnt; i++) {
+    eddy_app_destroy(a->apps[i]);
+    eddy_topology_destroy(a->topos[i]);
+  }
+  eddy_config_free(conf);
+  char cmd[128];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", dir);
+  _exit(0);
+}
+
 /* The engine process: run until everything is consumed and committed, then report. */
 static void run_engine(const bench_engine_conf_t *c, int out_fd, const char *bootstrap,
                        uint64_t n) {
@@ -228,10 +253,7 @@ static void run_engine(const bench_engine_conf_t *c, int out_fd, const char *boo
   eddy_config_t conf;
   configure(c, &conf, bootstrap, dir);
   apps_t a = {0};
-  for (; c->topologies[a.cnt] != NULL && a.cnt < MAX_APPS; a.cnt++) {
-    a.topos[a.cnt] = compile(c, a.cnt);
-    a.apps[a.cnt] = start_app(a.topos[a.cnt], &conf);
-  }
+  start_all(c, &conf, &a);
   while (SUM(&a, records_in) == 0)
     usleep(1000);
   double t0 = bench_now();
@@ -251,16 +273,48 @@ static void run_engine(const bench_engine_conf_t *c, int out_fd, const char *boo
   report(&a);
   dprintf(out_fd, "%.0f %.0f %.0f\n", (double)n / secs, bench_peak_rss_mb(),
           (double)conf.state_memory_bytes / (1 << 20));
-  for (size_t i = 0; i < a.cnt; i++) {
-    eddy_app_destroy(a.apps[i]);
-    eddy_topology_destroy(a.topos[i]);
-  }
-  eddy_config_free(&conf);
-  char cmd[128];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "could not remove %s\n", dir);
-  _exit(0);
+  finish(&a, &conf, dir);
+}
+
+/* The engine process of bench_engine_spawn(): run until SIGTERM. */
+static void run_until_term(const bench_engine_conf_t *c, const char *bootstrap) {
+  char dir[] = "/tmp/eddy-bench-XXXXXX";
+  if (mkdtemp(dir) == NULL)
+    bench_die("mkdtemp");
+  eddy_config_t conf;
+  configure(c, &conf, bootstrap, dir);
+  apps_t a = {0};
+  start_all(c, &conf, &a);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  int sig;
+  sigwait(&set, &sig);
+  report(&a);
+  for (size_t i = 0; i < a.cnt; i++)
+    eddy_app_request_stop(a.apps[i]);
+  eddy_error_t *err = NULL;
+  for (size_t i = 0; i < a.cnt; i++)
+    if (eddy_app_join(a.apps[i], &err) != 0)
+      bench_die("app: %s", eddy_error_msg(err));
+  finish(&a, &conf, dir);
+}
+
+pid_t bench_engine_spawn(const bench_engine_conf_t *c, const char *bootstrap) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, NULL);   /* the child waits for it with sigwait */
+  pid_t pid = fork();
+  if (pid == 0)
+    run_until_term(c, bootstrap);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  return pid;
+}
+
+void bench_engine_kill(pid_t engine) {
+  kill(engine, SIGTERM);
+  waitpid(engine, NULL, 0);
 }
 
 void bench_engine_measure(const bench_engine_conf_t *c, const char *bootstrap, uint64_t n,
@@ -311,4 +365,22 @@ void bench_produce_batched(const char *bootstrap, const char *topic, uint64_t n,
 int bench_order_record(uint64_t i, char *buf, size_t size, char *key, size_t ksize, int *klen) {
   *klen = snprintf(key, ksize, "{\"order_id\":%llu}", (unsigned long long)i);
   return bench_order_event(i, buf, size);
+}
+
+char *bench_topology_file(const char *name) {
+  char path[1024];
+  const char *src = getenv("EDDY_SOURCE_DIR") ? getenv("EDDY_SOURCE_DIR") : EDDY_SOURCE_DIR;
+  snprintf(path, sizeof(path), "%s/topologies/%s", src, name);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    bench_die("cannot read %s", path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)len + 1);
+  if (s == NULL || fread(s, 1, (size_t)len, f) != (size_t)len)
+    bench_die("cannot read %s", path);
+  s[len] = '\0';
+  fclose(f);
+  return s;
 }

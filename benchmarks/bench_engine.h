@@ -41,6 +41,11 @@ void bench_engine_broker_stop(pid_t broker);
 void bench_engine_measure(const bench_engine_conf_t *c, const char *bootstrap, uint64_t n,
                           bench_engine_result_t *out);
 
+/** Run the applications in a child process until bench_engine_kill(). */
+pid_t bench_engine_spawn(const bench_engine_conf_t *c, const char *bootstrap);
+/** SIGTERM: the applications stop after their batch, commit, and the process exits. */
+void bench_engine_kill(pid_t engine);
+
 /** Print CPU seconds per thread of process \p pid to stderr. */
 void bench_thread_cpu(const char *what, int pid, double wall);
 
@@ -57,6 +62,9 @@ typedef int (*bench_event_fn)(uint64_t i, char *buf, size_t size, char *key, siz
  */
 void bench_produce_batched(const char *bootstrap, const char *topic, uint64_t n,
                            bench_event_fn event);
+
+/** The text of topologies/<name> of the source tree (EDDY_SOURCE_DIR); free() it. */
+char *bench_topology_file(const char *name);
 
 /** bench_event_fn of bench_order_event, keyed {"order_id":i}. */
 int bench_order_record(uint64_t i, char *buf, size_t size, char *key, size_t ksize, int *klen);

@@ -19,7 +19,6 @@
  *   BENCH fraud_rss peak_mb=<n> budget_mb=<n>
  *   BENCH fraud events_per_s=<n> baseline_per_s=<n> ratio=<r>
  */
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,61 +30,16 @@
 #define INPUT "ecommerce.public.transactions"
 #define PYTHON_AGENT_PER_S 20000.0
 
-static char *slurp(const char *name) {
-  char path[1024];
-  const char *src = getenv("EDDY_SOURCE_DIR") ? getenv("EDDY_SOURCE_DIR") : EDDY_SOURCE_DIR;
-  snprintf(path, sizeof(path), "%s/topologies/%s", src, name);
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    bench_die("cannot read %s", path);
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)len + 1);
-  if (s == NULL || fread(s, 1, (size_t)len, f) != (size_t)len)
-    bench_die("cannot read %s", path);
-  s[len] = '\0';
-  fclose(f);
-  return s;
-}
-
-/*
- * Transaction \p i, a Debezium create of transactions(id, user_id, amount,
- * merchant, location, created_at, status), 200 per second of event time, keyed
- * {"user_id":u} (Debezium's message.key.columns, as topologies/README.md
- * advises: the agents need each user's transactions in order). 2,000 users;
- * amounts 5.00 to 200.00, 1 in 100 between 600 and 6,000; every 97th
- * transaction starts a burst of 8 by one user within 8 seconds.
- */
+/* Transaction \p i at 200 per second of event time from 2026-01-01. */
 static int transaction(uint64_t i, char *buf, size_t size, char *key, size_t ksize, int *klen) {
-  static const char *const merchants[] = {"grocer", "airline", "bookshop", "fuel", "online"};
-  uint64_t h = (i + 1) * 0x9e3779b97f4a7c15ULL;
-  uint64_t burst = i - i % 97;                 /* the burst this transaction may belong to */
-  bool in_burst = i - burst < 8;
-  unsigned user = (unsigned)((in_burst ? burst * 0x9e3779b97f4a7c15ULL : h) >> 33) % 2000;
-  unsigned cents = h % 100 == 7 ? 60000 + (unsigned)(h >> 20) % 540000
-                                : 500 + (unsigned)(h >> 20) % 19500;
-  unsigned char be[3] = {(unsigned char)(cents >> 16), (unsigned char)(cents >> 8),
-                         (unsigned char)cents};
-  char amount[8];
-  bench_b64(be, 3, amount);
-  int64_t ts = 1767225600000000LL + (int64_t)i * 5000;   /* 2026-01-01, 200/s */
-  *klen = snprintf(key, ksize, "{\"user_id\":%u}", user);
-  return snprintf(buf, size,
-      "{\"before\":null,\"after\":{\"id\":%llu,\"user_id\":%u,\"amount\":\"%s\","
-      "\"merchant\":\"%s\",\"location\":\"city-%u\",\"created_at\":%lld,"
-      "\"status\":\"completed\"},\"source\":{\"version\":\"2.4.0.Final\","
-      "\"connector\":\"postgresql\",\"name\":\"ecommerce\",\"ts_ms\":%lld,"
-      "\"db\":\"ecommerce\",\"schema\":\"public\",\"table\":\"transactions\"},"
-      "\"op\":\"c\",\"ts_ms\":%lld}",
-      (unsigned long long)i + 1, user, amount, merchants[h % 5], (unsigned)(h >> 50) % 40,
-      (long long)ts, (long long)(ts / 1000), (long long)(ts / 1000 + 2));
+  int64_t ts = 1767225600000000LL + (int64_t)i * 5000;
+  return bench_transaction_event(i, ts, buf, size, key, ksize, klen);
 }
 
 int main(int argc, char **argv) {
   uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 400000;
   int partitions = argc > 2 ? atoi(argv[2]) : 48; /* ~5 MB kept per partition */
-  char *anomaly = slurp("fraud_anomaly.eddy"), *velocity = slurp("fraud_velocity.eddy");
+  char *anomaly = bench_topology_file("fraud_anomaly.eddy"), *velocity = bench_topology_file("fraud_velocity.eddy");
   const char *topologies[] = {anomaly, velocity, NULL};
   const char *topics[] = {INPUT, "fraud.alerts", NULL};
   /* every generated event is a new transaction: each agent reads it and its re-keyed copy */
