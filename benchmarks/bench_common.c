@@ -80,13 +80,13 @@ int bench_order_event(uint64_t i, char *buf, size_t size) {
       ts / 1000, 5000 + i, 30000000 + i * 64, ts / 1000 + 3);
 }
 
-int bench_transaction_event(uint64_t i, int64_t ts, char *buf, size_t size, char *key,
-                            size_t ksize, int *klen) {
+int bench_transaction_event(uint64_t i, int64_t ts, unsigned users, char *buf, size_t size,
+                            char *key, size_t ksize, int *klen) {
   static const char *const merchants[] = {"grocer", "airline", "bookshop", "fuel", "online"};
   uint64_t h = (i + 1) * 0x9e3779b97f4a7c15ULL;
   uint64_t burst = i - i % 97;                 /* the burst this transaction may belong to */
   bool in_burst = i - burst < 8;
-  unsigned user = (unsigned)((in_burst ? burst * 0x9e3779b97f4a7c15ULL : h) >> 33) % 2000;
+  unsigned user = (unsigned)((in_burst ? burst * 0x9e3779b97f4a7c15ULL : h) >> 33) % users;
   unsigned cents = h % 100 == 7 ? 60000 + (unsigned)(h >> 20) % 540000
                                 : 500 + (unsigned)(h >> 20) % 19500;
   unsigned char be[3] = {(unsigned char)(cents >> 16), (unsigned char)(cents >> 8),

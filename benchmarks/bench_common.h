@@ -33,13 +33,13 @@ int bench_order_event(uint64_t i, char *buf, size_t size);
  * Transaction \p i at event time \p ts (µs), a Debezium create of
  * transactions(id, user_id, amount, merchant, location, created_at, status),
  * keyed {"user_id":u} (Debezium's message.key.columns, as topologies/README.md
- * advises: the fraud agents need each user's transactions in order). 2,000
- * users; amounts 5.00 to 200.00, 1 in 100 between 600 and 6,000; every 97th
+ * advises: the fraud agents need each user's transactions in order), of
+ * \p users users; amounts 5.00 to 200.00, 1 in 100 between 600 and 6,000; every 97th
  * transaction starts a burst of 8 by one user. Value into \p buf (@returns its
  * length), key into \p key (*klen).
  */
-int bench_transaction_event(uint64_t i, int64_t ts, char *buf, size_t size, char *key,
-                            size_t ksize, int *klen);
+int bench_transaction_event(uint64_t i, int64_t ts, unsigned users, char *buf, size_t size,
+                            char *key, size_t ksize, int *klen);
 
 /** Produce \p n order events to \p topic as fast as possible (keyed by order). */
 void bench_produce_orders(const char *bootstrap, const char *topic, uint64_t n);

@@ -33,7 +33,7 @@
 /* Transaction \p i at 200 per second of event time from 2026-01-01. */
 static int transaction(uint64_t i, char *buf, size_t size, char *key, size_t ksize, int *klen) {
   int64_t ts = 1767225600000000LL + (int64_t)i * 5000;
-  return bench_transaction_event(i, ts, buf, size, key, ksize, klen);
+  return bench_transaction_event(i, ts, 2000, buf, size, key, ksize, klen);
 }
 
 int main(int argc, char **argv) {

@@ -4,8 +4,9 @@
  * read from the source tree) at a fixed 10,000 events per second.
  *
  * The events are made as they are produced, with the wall clock as their
- * event time: transactions (99%, keyed by user, see bench_transaction_event)
- * and stock changes of 100 products (1%). An alert's latency is the time from
+ * event time: transactions (99%, keyed by user, 100,000 users: about 6 a
+ * minute each; see bench_transaction_event) and stock changes of 100
+ * products (1%). An alert's latency is the time from
  * its event's time (the alert's created_at) to the moment it can be read:
  *
  *   Kafka       received by a read_committed consumer of fraud.alerts and
@@ -42,6 +43,7 @@
 
 #define WARMUP_S 3
 #define PRODUCTS 100
+#define USERS 100000   /* 10,000 transactions/s: each user about 6 a minute */
 #define PARTITIONS 4
 
 typedef struct {
@@ -123,7 +125,7 @@ static void produce(rd_kafka_t *p, uint64_t i) {
     len = product_event(i, ts, buf, sizeof(buf), key, sizeof(key), &klen);
   } else {
     topic = "ecommerce.public.transactions";
-    len = bench_transaction_event(i, ts, buf, sizeof(buf), key, sizeof(key), &klen);
+    len = bench_transaction_event(i, ts, USERS, buf, sizeof(buf), key, sizeof(key), &klen);
   }
   while (rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                            RD_KAFKA_V_KEY(key, (size_t)klen), RD_KAFKA_V_VALUE(buf, (size_t)len),
