@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ void bench_die(const char *fmt, ...) {
   exit(1);
 }
 
-static void b64(const unsigned char *p, int n, char *out) {
+void bench_b64(const unsigned char *p, int n, char *out) {
   static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   int o = 0;
   for (int i = 0; i < n; i += 3) {
@@ -62,7 +63,7 @@ int bench_order_event(uint64_t i, char *buf, size_t size) {
   unsigned char be[3] = {(unsigned char)(cents >> 16), (unsigned char)(cents >> 8),
                          (unsigned char)cents};
   char amount[8];
-  b64(be, 3, amount);
+  bench_b64(be, 3, amount);
   int64_t ts = 1700000000000000LL + (int64_t)i * 1000;
   const char *before = st[(h >> 8) % 3], *after = st[(h >> 8) % 3 + 1];
   return snprintf(buf, size,
@@ -77,6 +78,31 @@ int bench_order_event(uint64_t i, char *buf, size_t size) {
       i, (unsigned)(h % 10000), amount, before, ts - 60000000, ts - 1000000,
       i, (unsigned)(h % 10000), amount, after, ts - 60000000, ts,
       ts / 1000, 5000 + i, 30000000 + i * 64, ts / 1000 + 3);
+}
+
+int bench_transaction_event(uint64_t i, int64_t ts, unsigned users, char *buf, size_t size,
+                            char *key, size_t ksize, int *klen) {
+  static const char *const merchants[] = {"grocer", "airline", "bookshop", "fuel", "online"};
+  uint64_t h = (i + 1) * 0x9e3779b97f4a7c15ULL;
+  uint64_t burst = i - i % 97;                 /* the burst this transaction may belong to */
+  bool in_burst = i - burst < 8;
+  unsigned user = (unsigned)((in_burst ? burst * 0x9e3779b97f4a7c15ULL : h) >> 33) % users;
+  unsigned cents = h % 100 == 7 ? 60000 + (unsigned)(h >> 20) % 540000
+                                : 500 + (unsigned)(h >> 20) % 19500;
+  unsigned char be[3] = {(unsigned char)(cents >> 16), (unsigned char)(cents >> 8),
+                         (unsigned char)cents};
+  char amount[8];
+  bench_b64(be, 3, amount);
+  *klen = snprintf(key, ksize, "{\"user_id\":%u}", user);
+  return snprintf(buf, size,
+      "{\"before\":null,\"after\":{\"id\":%llu,\"user_id\":%u,\"amount\":\"%s\","
+      "\"merchant\":\"%s\",\"location\":\"city-%u\",\"created_at\":%lld,"
+      "\"status\":\"completed\"},\"source\":{\"version\":\"2.4.0.Final\","
+      "\"connector\":\"postgresql\",\"name\":\"ecommerce\",\"ts_ms\":%lld,"
+      "\"db\":\"ecommerce\",\"schema\":\"public\",\"table\":\"transactions\"},"
+      "\"op\":\"c\",\"ts_ms\":%lld}",
+      (unsigned long long)i + 1, user, amount, merchants[h % 5], (unsigned)(h >> 50) % 40,
+      (long long)ts, (long long)(ts / 1000), (long long)(ts / 1000 + 2));
 }
 
 static rd_kafka_t *make(rd_kafka_type_t type, const char *bootstrap, const char *group) {

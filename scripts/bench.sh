@@ -9,12 +9,12 @@ shopt -s nullglob
 benches=()
 for src in benchmarks/*.c; do
   b=$(basename "$src" .c)
-  [ "$b" = bench_common ] && continue
+  case $b in bench_*) continue ;; esac   # the shared harness
   [ -n "$name" ] && [ "$b" != "$name" ] && continue
   benches+=("$b")
 done
 if [ ${#benches[@]} -eq 0 ]; then
-  echo "no benchmark named '$name'; available:" $(ls benchmarks/*.c | xargs -n1 basename | sed 's/\.c$//' | grep -v bench_common) >&2
+  echo "no benchmark named '$name'; available:" $(ls benchmarks/*.c | xargs -n1 basename | sed 's/\.c$//' | grep -v '^bench_') >&2
   exit 2
 fi
 results=()

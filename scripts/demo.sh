@@ -28,7 +28,7 @@ fail() {
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 free_port() { $python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-topologies=(inventory_alerts fraud_anomaly fraud_velocity revenue temperature)
+topologies=(inventory_alerts fraud_anomaly fraud_velocity revenue sessions temperature)
 files=()
 for t in "${topologies[@]}"; do files+=("topologies/$t.eddy"); done
 
@@ -95,6 +95,7 @@ step "the analytics tables in PostgreSQL (psql)"
 for q in "SELECT period, window_start, total_revenue, order_count, avg_order_value, top_category FROM revenue_analytics ORDER BY window_start DESC, period LIMIT 5" \
          "SELECT product_id, product_name, current_stock, alert_level, created_at FROM inventory_alerts ORDER BY created_at DESC LIMIT 5" \
          "SELECT alert_type, transaction_id, user_id, amount, score, reason FROM fraud_alerts ORDER BY created_at DESC LIMIT 5" \
+         "SELECT user_id, session_start, session_end, page_views, orders_placed, total_spent FROM user_activity ORDER BY session_end DESC, user_id LIMIT 5" \
          "SELECT sensor_id, office, window_start, avg_temperature, readings FROM temperature_averages ORDER BY window_start DESC, sensor_id LIMIT 5"; do
   psql "$pgurl" -P pager=off -c "$q" || fail "psql failed"
 done
@@ -102,6 +103,7 @@ psql "$pgurl" -P pager=off -c "SELECT 'revenue_analytics' AS table_name, count(*
   UNION ALL SELECT 'inventory_alerts', count(*) FROM inventory_alerts
   UNION ALL SELECT 'fraud_alerts (anomaly)', count(*) FROM fraud_alerts WHERE alert_type = 'anomaly'
   UNION ALL SELECT 'fraud_alerts (velocity)', count(*) FROM fraud_alerts WHERE alert_type = 'velocity'
+  UNION ALL SELECT 'user_activity', count(*) FROM user_activity
   UNION ALL SELECT 'temperature_averages', count(*) FROM temperature_averages" || fail "psql failed"
 
 step "summary"

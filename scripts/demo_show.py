@@ -20,6 +20,8 @@ OUTPUTS = [
                                                     "amount", "score", "reason"]),
     ("revenue.windows", "revenue per window", ["period", "window_start", "total_revenue",
                                                "order_count", "avg_order_value", "top_category"]),
+    ("user.sessions", "user sessions (updates)", ["user_id", "session_start", "session_end",
+                                                  "page_views", "orders_placed", "total_spent"]),
     ("temperature.averages", "temperature averages", ["sensor_id", "office", "window_start",
                                                       "avg_temperature", "readings"]),
 ]

@@ -31,7 +31,8 @@ import topology_reference as ref  # noqa: E402
 from test_sr_harness import EDDY, Proc, tmout  # noqa: E402
 
 SRC = os.environ.get("EDDY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-TOPOLOGIES = ["inventory_alerts", "fraud_anomaly", "fraud_velocity", "revenue", "temperature"]
+TOPOLOGIES = ["inventory_alerts", "fraud_anomaly", "fraud_velocity", "revenue", "sessions",
+              "temperature"]
 ECOMMERCE = ["users", "products", "orders", "order_items", "user_events"]
 MINUTE = ref.MINUTE
 
@@ -190,6 +191,35 @@ def check_revenue(orders, items, products, rows):
     return len(want)
 
 
+def want_sessions(src):
+    """{(user_id, session_start): (session_end, page_views, orders_placed, total_spent)}."""
+    return ref.sessions(src["user_events"], src["orders"], 30 * MINUTE)
+
+
+def check_sessions(src, msgs):
+    """user.sessions under emit changes: replaying its updates and retractions
+    (tombstones) per record key leaves exactly the reference's sessions."""
+    live, retractions = {}, 0
+    for m in msgs:
+        if m.value() is None:
+            retractions += 1
+            live.pop(m.key(), None)
+        else:
+            live[m.key()] = json.loads(m.value(), parse_float=decimal.Decimal)
+    got = {}
+    for r in live.values():
+        k = (r["user_id"], micros(r["session_start"]))
+        assert k not in got, "two live sessions start at %s" % (k,)
+        assert r["last_activity"] == r["session_end"], r
+        got[k] = (micros(r["session_end"]), r["page_views"], r["orders_placed"], r["total_spent"])
+    want = want_sessions(src)
+    assert got == want, "sessions differ: missing %s, extra %s, wrong %s" % (
+        sorted(set(want) - set(got))[:3], sorted(set(got) - set(want))[:3],
+        [(k, want[k], got[k]) for k in sorted(set(want) & set(got)) if want[k] != got[k]][:3])
+    assert retractions > 0, "no session was ever replaced: the data has no merges"
+    return len(want), retractions
+
+
 def check_temperature(events, rows):
     last = {}
     for r in rows:   # emit changes: a window's last row is its current value
@@ -273,6 +303,13 @@ def check_postgres(url, engine, src, readings):
         url, "SELECT period, window_start, total_revenue, order_count, avg_order_value, "
              "top_category FROM revenue_analytics")}
     assert got == want, "revenue_analytics differs from the reference"
+    want = want_sessions(src)
+    wait_pg(url, "user_activity", len(want), engine)
+    want = {k: v + (v[0],) for k, v in want.items()}   # last_activity is the session's end
+    got = {(r[0], micros_of(r[1])): (micros_of(r[2]), r[3], r[4], r[5], micros_of(r[6]))
+           for r in pg_rows(url, "SELECT user_id, session_start, session_end, page_views, "
+                                 "orders_placed, total_spent, last_activity FROM user_activity")}
+    assert got == want, "user_activity differs from the reference"
     want = {k: (avg.quantize(decimal.Decimal("0.000001"), decimal.ROUND_HALF_UP), n)
             for k, (avg, n) in ref.temperature_averages(readings).items()}
     wait_pg(url, "temperature_averages", len(want), engine)
@@ -286,52 +323,73 @@ def check_postgres(url, engine, src, readings):
         time.sleep(1)
     assert got == want, "temperature_averages differs from the reference"
     return sum(pg_rows(url, "SELECT count(*) FROM %s" % t)[0][0] for t in
-               ("inventory_alerts", "fraud_alerts", "revenue_analytics", "temperature_averages"))
+               ("inventory_alerts", "fraud_alerts", "revenue_analytics", "user_activity",
+                "temperature_averages"))
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="eddy-topologies-")
-    topics = ["ecommerce.public.%s:4" % t for t in ECOMMERCE]
-    # one partition keeps each user's transactions in order (Debezium keys them by id)
-    topics += ["ecommerce.public.transactions:1", "office.public.sensor_readings:4"]
-    for t in TOPOLOGIES:
-        topics += internal_topics(os.path.join(SRC, "topologies", t + ".eddy"),
-                                  1 if t.startswith("fraud") else 4)
-    broker = Proc([EDDY, "broker", "--brokers", "1"] + sum((["--topic", t] for t in topics), []),
-                  "broker")
-    bs = broker.read_value("bootstrap", 30)
-    engine = None
-    pgdir = tempfile.mkdtemp(prefix="eddy-topologies-pg-")   # chowned to postgres by pg.sh
-    try:
-        url = run([os.path.join(SRC, "scripts", "pg.sh"), "start", pgdir]).stdout.strip()
-        run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-f",
+class Setup:
+    """The embedded cluster (sources, sink and internal topics made up front) and a
+    throwaway PostgreSQL with the analytics tables."""
+
+    def __init__(self):
+        self.work = tempfile.mkdtemp(prefix="eddy-topologies-")
+        self.pgdir = tempfile.mkdtemp(prefix="eddy-topologies-pg-")  # chowned to postgres by pg.sh
+        self.files = [os.path.join(SRC, "topologies", t + ".eddy") for t in TOPOLOGIES]
+        topics = ["ecommerce.public.%s:4" % t for t in ECOMMERCE]
+        # one partition keeps each user's transactions in order (Debezium keys them by id)
+        topics += ["ecommerce.public.transactions:1", "office.public.sensor_readings:4"]
+        for t, f in zip(TOPOLOGIES, self.files):
+            topics += internal_topics(f, 1 if t.startswith("fraud") else 4)
+        self.broker = Proc([EDDY, "broker", "--brokers", "1"] +
+                           sum((["--topic", t] for t in topics), []), "broker")
+        self.bs = self.broker.read_value("bootstrap", 30)
+        self.engine = None
+        self.url = run([os.path.join(SRC, "scripts", "pg.sh"), "start", self.pgdir]).stdout.strip()
+        run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.url, "-f",
              os.path.join(SRC, "sql", "analytics.sql")])
-        port = free_port()
-        files = [os.path.join(SRC, "topologies", t + ".eddy") for t in TOPOLOGIES]
-        engine = Proc([EDDY, "run"] + files + [
-            "--bootstrap", bs, "--metrics", "127.0.0.1:%d" % port,
-            "--set", "state.dir=" + os.path.join(work, "state"), "--set", "stats.interval.ms=0",
-            "--set", "commit.interval.ms=200", "--set", "postgres.url=" + url], "eddy-run")
-        wait_ready(port, engine)
-        # the data arrives while the topologies run, as it would from Debezium
-        # (event time runs 100 to 200 times faster than the wall clock here: the graces
-        # of the topologies, minutes of event time, are a second or two of skew between
-        # the partitions' consumers)
-        gens = [Popen([EDDY, "gen", "ecommerce", "--count", "8000", "--event-rate", "1",
-                       "--rate", "200", "--seed", "7", "--bootstrap", bs, "--quiet"]),
-                Popen([EDDY, "gen", "fraud", "--count", "4000", "--event-rate", "10", "--rate", "2000", "--seed", "7",
-                       "--bootstrap", bs, "--quiet"]),
-                Popen([EDDY, "gen", "temperature", "--count", "3000", "--event-rate", "2",
-                       "--rate", "200", "--seed", "7", "--bootstrap", bs, "--quiet"])]
+
+    def pg(self, cmd):
+        run([os.path.join(SRC, "scripts", "pg.sh"), cmd, self.pgdir])
+
+    def start_engine(self, *settings):
+        """`eddy run` of every topology, ready to process; self.port serves /status."""
+        self.port = free_port()
+        args = [EDDY, "run"] + self.files + [
+            "--bootstrap", self.bs, "--metrics", "127.0.0.1:%d" % self.port,
+            "--set", "state.dir=" + os.path.join(self.work, "state"),
+            "--set", "stats.interval.ms=0", "--set", "commit.interval.ms=200",
+            "--set", "postgres.url=" + self.url]
+        for kv in settings:
+            args += ["--set", kv]
+        self.engine = Proc(args, "eddy-run")
+        wait_ready(self.port, self.engine)
+        return self.engine
+
+    def generate(self, ecommerce=200, fraud=2000, temperature=200):
+        """Start the generators at these rates (events per wall-clock second): the
+        data arrives while the topologies run, as it would from Debezium. Event time
+        runs about 100 times faster than the wall clock here: the graces of the
+        topologies, minutes of event time, are a second or two of skew between the
+        partitions' consumers."""
+        def gen(kind, count, event_rate, rate):
+            return Popen([EDDY, "gen", kind, "--count", str(count), "--event-rate",
+                          str(event_rate), "--rate", str(rate), "--seed", "7",
+                          "--bootstrap", self.bs, "--quiet"])
+        return [gen("ecommerce", 8000, 1, ecommerce), gen("fraud", 4000, 10, fraud),
+                gen("temperature", 3000, 2, temperature)]
+
+    def check(self, gens):
+        """Wait for the generators and for quiet, then compare every output."""
         for g in gens:
-            if g.wait(timeout=tmout(120)) != 0:
+            if g.wait(timeout=tmout(180)) != 0:
                 raise AssertionError("eddy gen failed: %s" % g.args)
-        apps = wait_idle(port, engine)
+        apps = wait_idle(self.port, self.engine)
         for name, s in apps.items():
             assert s["dlq"] == 0 and s["late"] == 0, "%s: dlq=%d late=%d" % (name, s["dlq"],
                                                                            s["late"])
+        bs = self.bs
         src = {t: source_events(bs, "ecommerce.public." + t)
-               for t in ["products", "orders", "order_items", "transactions"]}
+               for t in ["products", "orders", "order_items", "user_events", "transactions"]}
         readings = source_events(bs, "office.public.sensor_readings")
         n = check_inventory(src["products"], output_rows(bs, "inventory.alerts"))
         print("inventory alerts: %d, as computed" % n)
@@ -340,18 +398,30 @@ def main():
         n = check_revenue(src["orders"], src["order_items"], src["products"],
                           output_rows(bs, "revenue.windows"))
         print("revenue windows: %d, as computed" % n)
+        n, retracted = check_sessions(src, consume(bs, "user.sessions"))
+        print("user sessions: %d, as computed (%d retractions on the way)" % (n, retracted))
         n = check_temperature(readings, output_rows(bs, "temperature.averages"))
         print("temperature windows: %d, as computed" % n)
-        n = check_postgres(url, engine, src, readings)
+        n = check_postgres(self.url, self.engine, src, readings)
         print("PostgreSQL analytics tables: %d rows, as computed" % n)
-        engine.stop()
-        engine = None
+
+    def close(self):
+        if self.engine is not None:
+            self.engine.stop(check=False)
+        self.broker.stop(check=False)
+        subprocess.run([os.path.join(SRC, "scripts", "pg.sh"), "stop", self.pgdir])
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def main():
+    setup = Setup()
+    try:
+        setup.start_engine()
+        setup.check(setup.generate())
+        setup.engine.stop()
+        setup.engine = None
     finally:
-        if engine is not None:
-            engine.stop(check=False)
-        broker.stop(check=False)
-        subprocess.run([os.path.join(SRC, "scripts", "pg.sh"), "stop", pgdir])
-        shutil.rmtree(work, ignore_errors=True)
+        setup.close()
     print("topologies: all checks passed")
 
 

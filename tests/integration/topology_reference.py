@@ -196,7 +196,7 @@ def sessions(view_events, order_events, gap=30 * MINUTE):
     acts = collections.defaultdict(list)
     for e in view_events:
         a = e["after"]
-        if e["op"] in ("c", "r") and a is not None:
+        if e["op"] in ("c", "r") and a is not None and a["event_type"] == "page_view":
             acts[a["user_id"]].append((a["created_at"], 1, 0, decimal.Decimal(0)))
     for e in order_events:
         a = e["after"]
