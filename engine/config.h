@@ -76,8 +76,8 @@ typedef enum { EDDY_AT_LEAST_ONCE = 0, EDDY_EXACTLY_ONCE_V2 = 1 } eddy_guarantee
     "on, or off: `to postgres` rows still go to their Kafka topic, nothing writes them")  \
   X(postgres_batch_rows, "postgres.batch.rows", INT, "500",                              \
     "Most rows a PostgreSQL sink writes in one transaction")                             \
-  X(postgres_batch_ms, "postgres.batch.ms", INT, "100",                                  \
-    "Longest a PostgreSQL sink holds rows before writing them")                          \
+  X(postgres_batch_ms, "postgres.batch.ms", INT, "20",                                   \
+    "Shortest time between two writes of a PostgreSQL sink (unless its batch is full)")  \
   X(postgres_backoff_ms, "postgres.retry.backoff.ms", INT, "100",                        \
     "First wait before retrying after PostgreSQL was unreachable")                       \
   X(postgres_backoff_max_ms, "postgres.retry.backoff.max.ms", INT, "10000",              \

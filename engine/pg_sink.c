@@ -4,8 +4,9 @@
  *
  * The stream thread calls eddy__pg_sink_tick() once per loop. The sink
  * takes what its consumer has (never waiting), and writes the pending batch
- * when it holds postgres.batch.rows records or its oldest waited
- * postgres.batch.ms. A transient failure drops the pending batch, pauses
+ * when it holds postgres.batch.rows records or the last write is
+ * postgres.batch.ms old: a trickle of rows is written as it comes, a flood
+ * in batches, at most one a postgres.batch.ms unless full. A transient failure drops the pending batch, pauses
  * the partitions and waits (backoff doubling from postgres.retry.backoff.ms
  * to postgres.retry.backoff.max.ms); then the sink reconnects, reads
  * eddy_sink_offsets again and re-assigns its partitions at those offsets,

@@ -68,7 +68,7 @@ typedef struct eddy_pg_sink_s {
   uint32_t part_cnt, part_cap;
   rd_kafka_message_t **pending; /* consumed, not written */
   size_t pending_cnt, pending_cap;
-  int64_t pending_since_us;
+  int64_t last_write_us;        /* the last batch written: at most one per postgres.batch.ms */
   eddy_arena_t *arena;          /* the batch's parameters */
   eddy_buf_t sql;
   uint64_t generation;          /* counts rebalance callbacks */

@@ -124,6 +124,7 @@ static int flush(eddy_pg_sink_t *s, eddy_error_t **err) {
   }
   drop_pending(s);
   s->backoff_us = 0;
+  s->last_write_us = eddy_clock_monotonic_us();
   update_lag(s);
   return 0;
 }
@@ -291,8 +292,6 @@ int eddy__pg_sink_tick(eddy_pg_sink_t *s, eddy_error_t **err) {
         rd_kafka_message_destroy(m[i]);   /* an event, or from before a rebalance */
       else
         s->pending[s->pending_cnt++] = m[i];
-      if (s->pending_cnt == 1)
-        s->pending_since_us = now;
     }
     if (n <= 0 || gen != s->generation || s->need_position)
       break;
@@ -301,9 +300,10 @@ int eddy__pg_sink_tick(eddy_pg_sink_t *s, eddy_error_t **err) {
     drop_pending(s);
     return 0;
   }
+  /* a trickle is written as it comes; a flood in batches, one per postgres.batch.ms */
   bool due = s->pending_cnt >= s->pending_cap ||
              (s->pending_cnt > 0 &&
-              now - s->pending_since_us >= s->app->conf.postgres_batch_ms * EDDY_MSEC);
+              now - s->last_write_us >= s->app->conf.postgres_batch_ms * EDDY_MSEC);
   if (!due && now - s->lag_at_us > EDDY_SEC)
     update_lag(s);
   return due ? flush(s, err) : 0;
