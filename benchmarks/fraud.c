@@ -9,9 +9,10 @@
  * (agent 1) or last 60 s (agent 2) in RocksDB with its changelog; the
  * alerts go to Kafka (the PostgreSQL sinks are off: postgres.sinks=off).
  *
- *   bench_fraud [events] [partitions]
+ *   bench_fraud [events] [partitions] [both|anomaly|velocity]
  *
- * events_per_s counts input transactions per second through both agents.
+ * events_per_s counts input transactions per second through both agents
+ * (or the one named).
  * For scale, the seed's Python agent 1 (kafka-python) handles about 20,000
  * events/s on the same kind of machine.
  *
@@ -39,13 +40,22 @@ static int transaction(uint64_t i, char *buf, size_t size, char *key, size_t ksi
 int main(int argc, char **argv) {
   uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 400000;
   int partitions = argc > 2 ? atoi(argv[2]) : 48; /* ~5 MB kept per partition */
+  const char *which = argc > 3 ? argv[3] : "both";
+  if (strcmp(which, "anomaly") != 0 && strcmp(which, "velocity") != 0 &&
+      strcmp(which, "both") != 0)
+    bench_die("which agents: both, anomaly or velocity, not '%s'", which);
   char *anomaly = bench_topology_file("fraud_anomaly.eddy"), *velocity = bench_topology_file("fraud_velocity.eddy");
   const char *topologies[] = {anomaly, velocity, NULL};
+  if (strcmp(which, "velocity") == 0)
+    topologies[0] = velocity;
+  if (strcmp(which, "both") != 0)
+    topologies[1] = NULL;
+  int apps = topologies[1] != NULL ? 2 : 1;
   const char *topics[] = {INPUT, "fraud.alerts", NULL};
   /* every generated event is a new transaction: each agent reads it and its re-keyed copy */
   bench_engine_conf_t c = {.name = "fraud agents", .topologies = topologies, .topics = topics,
                            .partitions = partitions, .budget_mb = BUDGET_MB,
-                           .settings = "postgres.sinks=off", .records_in = 4 * n};
+                           .settings = "postgres.sinks=off", .records_in = 2 * (uint64_t)apps * n};
   char bootstrap[256];
   pid_t broker = bench_engine_broker(&c, bootstrap, sizeof(bootstrap));
   fprintf(stderr, "producing %llu transactions to %d partitions...\n", (unsigned long long)n,
@@ -57,8 +67,9 @@ int main(int argc, char **argv) {
   bench_engine_measure(&c, bootstrap, n, &r);
   bench_thread_cpu("broker", (int)broker, 0);
   bench_engine_broker_stop(broker);
-  fprintf(stderr, "eddy, both fraud agents: %.0f events/s = %.1f x the seed's Python agent 1 "
-          "(%.0f events/s)\n", r.rate, r.rate / PYTHON_AGENT_PER_S, PYTHON_AGENT_PER_S);
+  fprintf(stderr, "eddy, %s: %.0f events/s = %.1f x the seed's Python agent 1 "
+          "(%.0f events/s)\n", apps == 2 ? "both fraud agents" : which, r.rate,
+          r.rate / PYTHON_AGENT_PER_S, PYTHON_AGENT_PER_S);
   printf("BENCH fraud_rss peak_mb=%.0f budget_mb=%.0f\n", r.peak_mb, r.budget_mb);
   printf("BENCH fraud events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n", r.rate, base,
          r.rate / base);

@@ -167,8 +167,26 @@ static const eddy_fields_t *decode_layout(planner_t *pl, const eddy_fields_t *pa
   return f;
 }
 
-/* The source reading a REPARTITION node's topic, in a new subtopology. */
-static uint32_t plan_internal_source(planner_t *pl, uint32_t rep_id) {
+/* Rows of scalars only go as eddy's binary rows (serde/codec.h); others as JSON. */
+static bool row_encodable(const eddy_fields_t *f) {
+  for (uint32_t i = 0; i < f->cnt; i++)
+    switch (f->items[i].type.kind) {
+    case EDDY_T_BOOL:
+    case EDDY_T_INT:
+    case EDDY_T_TIMESTAMP:
+    case EDDY_T_DURATION:
+    case EDDY_T_DECIMAL:
+    case EDDY_T_DOUBLE:
+    case EDDY_T_STRING:
+    case EDDY_T_BYTES: break;
+    default: return false;
+    }
+  return true;
+}
+
+/* The source reading a REPARTITION node's topic, in a new subtopology; \p rows: in the
+ * binary row format when the row allows it (the repartition writer follows the source). */
+static uint32_t plan_internal_source(planner_t *pl, uint32_t rep_id, bool rows) {
   eddy_plan_node_t *rep = pl->nodes[rep_id].node;
   eddy_plan_source_t *ps = eddy__dsl_alloc(pl->c, sizeof(*ps));
   const char **topics = eddy__dsl_array(pl->c, 1, sizeof(char *));
@@ -178,7 +196,7 @@ static uint32_t plan_internal_source(planner_t *pl, uint32_t rep_id) {
   ps->topic_cnt = 1;
   ps->internal = true;
   ps->repartition = rep;
-  ps->decode.format = EDDY_FMT_JSON;
+  ps->decode.format = rows && row_encodable(rep->out) ? EDDY_FMT_ROW : EDDY_FMT_JSON;
   const char *const **paths;
   ps->decode.layout = decode_layout(pl, rep->out, &paths);
   ps->decode.paths = paths;
@@ -222,7 +240,7 @@ static void plan_rekey(planner_t *pl, idlist_t *cur, const eddy_ast_op_t *op, in
   for (uint32_t i = 0; i < cur->cnt; i++)
     push_id(pl->c, &pl->nodes[cur->ids[i]].next, id);
   *cur = (idlist_t){0};
-  push_id(pl->c, cur, plan_internal_source(pl, id));
+  push_id(pl->c, cur, plan_internal_source(pl, id, true));
 }
 
 static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
@@ -257,7 +275,7 @@ static void plan_pipeline(planner_t *pl, const eddy_ast_stmt_t *st) {
       push_id(pl->c, &pl->nodes[cur.ids[i]].next, id);
     cur = (idlist_t){0};
     if (op->kind == EDDY_OP_GROUP_BY)
-      id = plan_internal_source(pl, id);
+      id = plan_internal_source(pl, id, true);
     push_id(pl->c, &cur, id);
   }
   if (st->kind == EDDY_STMT_ASSIGN)
@@ -446,7 +464,7 @@ uint32_t eddy__plan_new_node(planner_t *pl, eddy_node_kind_t kind, const char *n
 }
 
 uint32_t eddy__plan_internal_source(planner_t *pl, uint32_t rep_id) {
-  return plan_internal_source(pl, rep_id);
+  return plan_internal_source(pl, rep_id, false);   /* joins: their stores keep records as read */
 }
 
 int eddy_plan_internal_topic(char *buf, size_t cap, const char *app_id, const char *suffix) {
@@ -479,6 +497,7 @@ const char *eddy_format_name(eddy_format_t f) {
   case EDDY_FMT_JSON: return "json";
   case EDDY_FMT_AVRO: return "avro";
   case EDDY_FMT_STRING: return "string";
+  case EDDY_FMT_ROW: return "row";
   }
   return "?";
 }

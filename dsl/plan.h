@@ -29,6 +29,7 @@ typedef enum {
   EDDY_FMT_STRING,       /* the whole value as one string column `value` */
   EDDY_FMT_AVRO,
   EDDY_FMT_DEBEZIUM_AVRO,
+  EDDY_FMT_ROW,          /* eddy's own repartition rows (serde/codec.h), never written in a file */
 } eddy_format_t;
 
 /** @returns the DSL spelling of \p f ("debezium-json", "json", ...). */

@@ -4,7 +4,7 @@
  *
  * Store layout. The aggregate store maps (group key, window start) -- or the
  * group key alone without a window -- to the state of aggregate_int.h. The
- * group key is the group columns encoded with operators/codec.h, so it is
+ * group key is the group columns encoded with serde/codec.h, so it is
  * never empty; the empty key holds the operator's own position, written at
  * every flush and restored with the store:
  *
@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-#include "operators/codec.h"
+#include "serde/codec.h"
 
 /* Record times are kept within ±2^61 µs (±73,000 years), so window arithmetic never
  * overflows; the position entry sits beyond every window (its end too). */

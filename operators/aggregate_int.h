@@ -6,7 +6,7 @@
 
 /*
  * One accumulator of an aggregate row. The state of a (group, window) is
- * an array of values, encoded with operators/codec.h in the store:
+ * an array of values, encoded with serde/codec.h in the store:
  *
  *   slot 0              the largest event time folded in (INT, or NULL)
  *   then per function   COUNT*: n          SUM: sum         AVG: n, sum

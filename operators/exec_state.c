@@ -5,18 +5,20 @@
  *
  * A repartition record:
  *
- *   key    the group columns, encoded with operators/codec.h (the same
+ *   key    the group columns, encoded with serde/codec.h (the same
  *          bytes for equal groups, so the partitioner sends a group to one
  *          partition)
- *   value  JSON of the repartition row: {"<group col>":…, "@a0":…, …,
- *          "@rowtime":<event time in µs>}
+ *   value  the repartition row: the group columns, "@a0"…, "@rowtime" (the
+ *          event time in µs), in eddy's binary row encoding (serde/codec.h)
+ *          when every column is a scalar, else as JSON:
+ *          {"<group col>":…, "@a0":…, …, "@rowtime":<µs>}
  *   time   the event time in ms
  */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 
 #include "engine/util.h"
-#include "operators/codec.h"
+#include "serde/codec.h"
 #include "operators/exec_int.h"
 
 #define CHECKPOINT_INTERVAL (30 * EDDY_SEC)
@@ -68,7 +70,9 @@ int eddy__op_repartition(eddy_exec_t *x, const eddy_plan_node_t *n, const eddy_r
   int rc = group_key(x, g, vals);
   eddy_buf_clear(&x->value_buf);
   if (rc == 0)
-    rc = eddy_encode_json(&out, &x->value_buf);
+    rc = x->plan->sources[n->u.repartition.source].decode.format == EDDY_FMT_ROW
+             ? eddy_codec_put_row(&x->value_buf, vals, cnt)
+             : eddy_encode_json(&out, &x->value_buf);
   eddy_error_t *why = NULL;
   if (rc != 0) {
     eddy_error_set(&why, rc, "cannot encode the group columns");

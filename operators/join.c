@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "operators/codec.h"
+#include "serde/codec.h"
 #include "operators/expr.h"
 
 int eddy_table_apply(eddy_store_t *st, eddy_slice_t key, const eddy_slice_t *value,

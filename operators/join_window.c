@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "operators/codec.h"
+#include "serde/codec.h"
 #include "operators/join_int.h"
 
 #define META_START ((int64_t)1 << 62)

@@ -16,7 +16,7 @@
 
 #include <string.h>
 
-#include "operators/codec.h"
+#include "serde/codec.h"
 
 eddy_eval_ctx_t eddy__keyed_ctx(const eddy_keyed_t *k, const eddy_row_t *row) {
   eddy_eval_ctx_t ctx = {.rows = {row, NULL}, .arena = k->arena,

@@ -17,7 +17,7 @@
 
 #include <string.h>
 
-#include "operators/codec.h"
+#include "serde/codec.h"
 
 int eddy__over_setup(eddy_keyed_t *k, eddy_error_t **err) {
   const eddy_plan_keyed_t *s = k->spec;

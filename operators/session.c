@@ -36,7 +36,7 @@
 
 #include <string.h>
 
-#include "operators/codec.h"
+#include "serde/codec.h"
 
 #define TIME_LIMIT ((int64_t)1 << 61)
 #define META_TIME ((int64_t)1 << 62)

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "serde/codec.h"
 #include "serde/decoder_int.h"
 
 /* ---- the path trie ----------------------------------------------------- */
@@ -149,10 +150,11 @@ static int check_spec(const eddy_decode_spec_t *spec, eddy_error_t **err) {
   case EDDY_FMT_DEBEZIUM_JSON:
   case EDDY_FMT_JSON:
   case EDDY_FMT_STRING:
+  case EDDY_FMT_ROW:
     return 0;
   default:
     return eddy_error_set(err, EDDY_EINVAL,
-                          "decoder: only debezium-json, json and string sources are decoded "
+                          "decoder: only debezium-json, json, string and internal row sources are decoded "
                           "here (Avro needs the schema registry decoder)");
   }
 }
@@ -176,7 +178,8 @@ int eddy_decoder_new(eddy_decoder_t **out, const eddy_decode_spec_t *spec, eddy_
     rc = EDDY_ENOMEM;
     goto fail;
   }
-  if (spec->format != EDDY_FMT_STRING && (rc = build_trie(d, err)) < 0)
+  if (spec->format != EDDY_FMT_STRING && spec->format != EDDY_FMT_ROW &&
+      (rc = build_trie(d, err)) < 0)
     goto fail;
   *out = d;
   return 0;
@@ -328,6 +331,8 @@ int eddy_decoder_decode(eddy_decoder_t *d, const void *payload, size_t len, eddy
   }
   if (payload == NULL || len == 0)
     return EDDY_ENOENT; /* a tombstone */
+  if (spec->format == EDDY_FMT_ROW)
+    return eddy_codec_get_row(payload, len, spec->layout, vals, err);
   c.debezium = spec->format == EDDY_FMT_DEBEZIUM_JSON;
   int rc = c.debezium ? eddy__decode_debezium(&c) : decode_plain_json(&c);
   if (rc == EDDY_ENOMEM) /* the arena could not grow */

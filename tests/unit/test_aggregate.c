@@ -10,7 +10,7 @@
 #include "dsl/dsl.h"
 #include "eddy_test.h"
 #include "operators/aggregate.h"
-#include "operators/codec.h"
+#include "serde/codec.h"
 #include "serde/serde.h"
 #include "test_model.h"
 #include "test_rng.h"
@@ -551,9 +551,11 @@ EDDY_TEST(codec_round_trips_and_normalizes) {
   EDDY_ASSERT_NO_LEAKS();
 }
 
-/* The repartition row survives its trip through JSON for every type a group column or an
- * aggregate argument can have, and @rowtime keeps its microseconds. */
-EDDY_TEST(repartition_rows_round_trip_through_json) {
+/* The repartition row survives its trip through the internal topic, in the binary row
+ * encoding the plan picks for scalars and in JSON (rows with arrays or structs), for every
+ * type a group column or an aggregate argument can have, and @rowtime keeps its
+ * microseconds. */
+EDDY_TEST(repartition_rows_round_trip_through_both_encodings) {
   static const char *text =
       "stream s from \"s\" format json schema (b bool, i int, d decimal(12,3), f double,\n"
       "  s string, y bytes, t timestamp)\n"
@@ -579,28 +581,64 @@ EDDY_TEST(repartition_rows_round_trip_through_json) {
       {eddy_null(), eddy_null(), eddy_null(), eddy_double(-INFINITY), eddy_null(), eddy_null(),
        eddy_null(), eddy_int(0)},
   };
-  eddy_decoder_t *dec = NULL;
-  ASSERT_OK(eddy_decoder_new(&dec, &in->decode, NULL));
+  ASSERT_EQ(EDDY_FMT_ROW, in->decode.format);
+  eddy_decode_spec_t as_json = in->decode;
+  as_json.format = EDDY_FMT_JSON;
+  eddy_decoder_t *dec[2] = {NULL, NULL};
+  ASSERT_OK(eddy_decoder_new(&dec[0], &in->decode, NULL));
+  ASSERT_OK(eddy_decoder_new(&dec[1], &as_json, NULL));
   eddy_arena_t *arena = eddy_arena_new(4096);
-  for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
-    eddy_row_t row = {.layout = rep->out, .vals = rows[r]};
-    eddy_buf_t json = {0};
-    ASSERT_OK(eddy_encode_json(&row, &json));
-    eddy_value_t back[8];
-    eddy_error_t *err = NULL;
-    if (eddy_decoder_decode(dec, json.p, json.len, back, arena, &err) != 0)
-      eddy_test_fail(__FILE__, __LINE__, "%s: %s", eddy_buf_cstr(&json), eddy_error_msg(err));
-    for (int i = 0; i < 7; i++) {
-      if (eddy_value_cmp(&rows[r][i], &back[i]) != 0)
-        eddy_test_fail(__FILE__, __LINE__, "row %zu column %d differs after %s", r, i,
-                       eddy_buf_cstr(&json));
+  for (int json = 0; json < 2; json++)
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+      eddy_row_t row = {.layout = rep->out, .vals = rows[r]};
+      eddy_buf_t b = {0};
+      ASSERT_OK(json ? eddy_encode_json(&row, &b) : eddy_codec_put_row(&b, rows[r], 8));
+      eddy_value_t back[8];
+      eddy_error_t *err = NULL;
+      if (eddy_decoder_decode(dec[json], b.p, b.len, back, arena, &err) != 0)
+        eddy_test_fail(__FILE__, __LINE__, "row %zu (%s): %s", r, json ? "json" : "binary",
+                       eddy_error_msg(err));
+      for (int i = 0; i < 7; i++) {
+        if (eddy_value_cmp(&rows[r][i], &back[i]) != 0)
+          eddy_test_fail(__FILE__, __LINE__, "row %zu column %d differs (%s)", r, i,
+                         json ? "json" : "binary");
+      }
+      ASSERT_EQ(EDDY_T_TIMESTAMP, back[7].kind);
+      ASSERT_EQ(rows[r][7].u.i, back[7].u.i);
+      eddy_buf_free(&b);
     }
-    ASSERT_EQ(EDDY_T_TIMESTAMP, back[7].kind);
-    ASSERT_EQ(rows[r][7].u.i, back[7].u.i);
-    eddy_buf_free(&json);
+  /* a damaged binary row is a decode error naming what is wrong, never a crash */
+  eddy_buf_t b = {0};
+  ASSERT_OK(eddy_codec_put_row(&b, rows[0], 8));
+  eddy_value_t back[8];
+  const struct {
+    size_t len;
+    const char *says;
+  } cut[] = {{b.len - 1, "column 7"}, {1, "column 0"}, {b.len, NULL}};
+  for (size_t k = 0; k < sizeof(cut) / sizeof(cut[0]); k++) {
+    eddy_error_t *err = NULL;
+    int rc = eddy_decoder_decode(dec[0], b.p, cut[k].len, back, arena, &err);
+    if (cut[k].says == NULL) {
+      ASSERT_OK(rc);
+      continue;
+    }
+    ASSERT_EQ(EDDY_EDECODE, rc);
+    ASSERT_TRUE(strstr(eddy_error_msg(err), cut[k].says) != NULL);
+    eddy_error_destroy(err);
   }
+  ASSERT_OK(eddy_buf_append(&b, "x", 1));   /* a byte too many */
+  eddy_error_t *err = NULL;
+  ASSERT_EQ(EDDY_EDECODE, eddy_decoder_decode(dec[0], b.p, b.len, back, arena, &err));
+  ASSERT_TRUE(strstr(eddy_error_msg(err), "1 trailing byte(s) after its 8 columns") != NULL);
+  eddy_error_destroy(err);
+  err = NULL;
+  ASSERT_EQ(EDDY_EDECODE, eddy_decoder_decode(dec[0], "{}", 2, back, arena, &err));
+  ASSERT_TRUE(strstr(eddy_error_msg(err), "not an eddy internal row") != NULL);
+  eddy_error_destroy(err);
+  eddy_buf_free(&b);
   eddy_arena_destroy(arena);
-  eddy_decoder_destroy(dec);
+  eddy_decoder_destroy(dec[0]);
+  eddy_decoder_destroy(dec[1]);
   eddy_topology_destroy(topo);
   EDDY_ASSERT_NO_LEAKS();
 }

@@ -512,7 +512,7 @@ EDDY_TEST(decoder_new_rejects_bad_specs_and_survives_oom) {
   eddy_decoder_t *d = NULL;
   eddy_error_t *err = NULL;
   ASSERT_EQ(EDDY_EINVAL, eddy_decoder_new(&d, &spec, &err));
-  ASSERT_STR_EQ("decoder: only debezium-json, json and string sources are decoded here "
+  ASSERT_STR_EQ("decoder: only debezium-json, json, string and internal row sources are decoded here "
                 "(Avro needs the schema registry decoder)", err->msg);
   eddy_error_destroy(err);
   err = NULL;

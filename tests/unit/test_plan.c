@@ -284,6 +284,30 @@ static const char *field_names(const eddy_fields_t *f) {
   return out;
 }
 
+/* The format of a re-keying's internal topic: binary rows when every column is a scalar,
+ * JSON when one is an array or a struct. */
+static eddy_format_t rekey_format(const char *select) {
+  char text[512];
+  snprintf(text, sizeof(text),
+           "stream s from \"s\" format json schema (k int, tags array<string>, at timestamp)\n"
+           "  event-time at\n"
+           "s | select %s | over k rows 2 preceding | aggregate n = count() | to stdout\n",
+           select);
+  eddy_topology_t *topo = compile_as("rekey.eddy", text);
+  const eddy_plan_t *plan = eddy_topology_plan(topo);
+  eddy_format_t f = EDDY_FMT_STRING;
+  for (uint32_t i = 0; i < plan->source_cnt; i++)
+    if (plan->sources[i].internal)
+      f = plan->sources[i].decode.format;
+  eddy_topology_destroy(topo);
+  return f;
+}
+
+EDDY_TEST(plan_rekey_rows_are_binary_unless_a_column_is_not_a_scalar) {
+  ASSERT_EQ(EDDY_FMT_ROW, rekey_format("k, at"));
+  ASSERT_EQ(EDDY_FMT_JSON, rekey_format("k, tags, at"));
+}
+
 EDDY_TEST(plan_group_by_cuts_a_subtopology) {
   eddy_topology_t *topo = compile_as("shop.eddy", GROUPED);
   const eddy_plan_t *plan = eddy_topology_plan(topo);
@@ -306,7 +330,7 @@ EDDY_TEST(plan_group_by_cuts_a_subtopology) {
   ASSERT_EQ(1, rep->u.repartition.source);
   ASSERT_STR_EQ("rev.group-by-1-repartition", in->name);
   ASSERT_STR_EQ("shop-rev.group-by-1-repartition", in->topics[0]);
-  ASSERT_EQ(EDDY_FMT_JSON, in->decode.format);
+  ASSERT_EQ(EDDY_FMT_ROW, in->decode.format);   /* scalars only: binary rows */
   ASSERT_EQ(1, in->subtopology);
   ASSERT_EQ(EDDY_X_FIELD, in->event_time->kind);
   ASSERT_EQ(4, in->event_time->u.field.slot);

@@ -1,5 +1,5 @@
 /* Binary value encoding for store keys and values (see codec.h). */
-#include "operators/codec.h"
+#include "serde/codec.h"
 
 #include <math.h>
 #include <string.h>
@@ -163,4 +163,50 @@ int eddy_codec_normalize(eddy_value_t *v, const eddy_type_t *t) {
     v->scale = t->scale;
   }
   return rc;
+}
+
+/* ---- rows ------------------------------------------------------------------------------ */
+
+int eddy_codec_put_row(eddy_buf_t *out, const eddy_value_t *vals, uint32_t cnt) {
+  uint8_t v1 = EDDY_CODEC_ROW_V1;
+  int rc = eddy_buf_append(out, &v1, 1);
+  for (uint32_t i = 0; rc == 0 && i < cnt; i++)
+    rc = eddy_codec_put(out, &vals[i]);
+  return rc;
+}
+
+/* A value read back as its column's type: the encoder wrote what the row held, which
+ * for an int-valued expression in a wider column may be an int. */
+static int as_column(eddy_value_t *v, const eddy_type_t *t) {
+  if (v->kind == EDDY_T_NULL || v->kind == t->kind)
+    return eddy_codec_normalize(v, t) == 0 ? 0 : EDDY_EDECODE;
+  if (v->kind != EDDY_T_INT)
+    return EDDY_EDECODE;
+  switch (t->kind) {
+  case EDDY_T_TIMESTAMP:
+  case EDDY_T_DURATION: v->kind = t->kind; return 0;
+  case EDDY_T_DOUBLE: *v = eddy_double((double)v->u.i); return 0;
+  case EDDY_T_DECIMAL:
+    *v = eddy_decimal(v->u.i, 0);
+    return eddy_codec_normalize(v, t) == 0 ? 0 : EDDY_EDECODE;
+  default: return EDDY_EDECODE;
+  }
+}
+
+int eddy_codec_get_row(const void *p, size_t len, const eddy_fields_t *f, eddy_value_t *vals,
+                       eddy_error_t **err) {
+  const uint8_t *q = p, *end = q + len;
+  if (len == 0 || q[0] != EDDY_CODEC_ROW_V1)
+    return eddy_error_set(err, EDDY_EDECODE, "not an eddy internal row (first byte 0x%02x)",
+                          len > 0 ? q[0] : 0);
+  q++;
+  for (uint32_t i = 0; i < f->cnt; i++) {
+    if (eddy_codec_get(&q, end, &vals[i]) != 0 || as_column(&vals[i], &f->items[i].type) != 0)
+      return eddy_error_set(err, EDDY_EDECODE, "internal row: column %u ('%s') does not read "
+                            "as %s", i, f->items[i].name, eddy_kind_name(f->items[i].type.kind));
+  }
+  if (q != end)
+    return eddy_error_set(err, EDDY_EDECODE, "internal row: %zu trailing byte(s) after its %u columns",
+                          (size_t)(end - q), f->cnt);
+  return 0;
 }
