@@ -24,7 +24,9 @@ struct eddy_keyed_s {
   eddy_value_t *cur;          /* the current record's arguments */
   int64_t *ts;                /* the key's retained records: event times ... */
   eddy_value_t *vals;         /* ... and arguments (arg_cnt per record) */
-  uint32_t cap;               /* records ts and vals have room for */
+  uint32_t *off;              /* ... and where each starts in the stored value (cap + 1) */
+  const uint8_t *raw;         /* the stored value they were read from (NULL: none) */
+  uint32_t cap;               /* records ts, vals and off have room for */
 };
 
 /** An evaluation context for \p row. */

@@ -40,6 +40,7 @@ void eddy__over_free(eddy_keyed_t *k) {
   eddy_free(k->cur);
   eddy_free(k->ts);
   eddy_free(k->vals);
+  eddy_free(k->off);
 }
 
 static int reserve(eddy_keyed_t *k, uint32_t n, eddy_error_t **err) {
@@ -55,7 +56,10 @@ static int reserve(eddy_keyed_t *k, uint32_t n, eddy_error_t **err) {
   eddy_value_t *vals = eddy_realloc(k->vals, (size_t)cap * w * sizeof(*vals));
   if (vals != NULL)
     k->vals = vals;
-  if (ts == NULL || vals == NULL)
+  uint32_t *off = eddy_realloc(k->off, ((size_t)cap + 1) * sizeof(*off));
+  if (off != NULL)
+    k->off = off;
+  if (ts == NULL || vals == NULL || off == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
   k->cap = cap;
   return 0;
@@ -75,10 +79,11 @@ static int corrupt(eddy_keyed_t *k, eddy_error_t **err) {
 
 static int load(eddy_keyed_t *k, eddy_slice_t key, over_head_t *h, eddy_error_t **err) {
   *h = (over_head_t){.max_ts = INT64_MIN};
+  k->raw = NULL;
   eddy_slice_t v;
   int rc = eddy_store_get(k->store, key, &v, err);
   if (rc == EDDY_ENOENT)
-    return 0;
+    return reserve(k, 1, err);
   if (rc != 0)
     return rc;
   const uint8_t *p = v.p, *end = v.p + v.len;
@@ -90,7 +95,9 @@ static int load(eddy_keyed_t *k, eddy_slice_t key, over_head_t *h, eddy_error_t 
   if ((rc = reserve(k, h->n + 1, err)) != 0)
     return rc;
   uint32_t w = k->spec->arg_cnt;
+  k->raw = v.p;
   for (uint32_t i = 0; i < h->n; i++) {
+    k->off[i] = (uint32_t)(p - v.p);
     eddy_value_t t;
     if (eddy_codec_get(&p, end, &t) != 0 || t.kind != EDDY_T_INT)
       return corrupt(k, err);
@@ -99,6 +106,7 @@ static int load(eddy_keyed_t *k, eddy_slice_t key, over_head_t *h, eddy_error_t 
       if (eddy_codec_get(&p, end, &k->vals[(size_t)i * w + j]) != 0)
         return corrupt(k, err);
   }
+  k->off[h->n] = (uint32_t)(p - v.p);
   return p == end ? 0 : corrupt(k, err);
 }
 
@@ -156,12 +164,18 @@ static int frame_row(eddy_keyed_t *k, const eddy_row_t *row, uint32_t lo, uint32
   return rc;
 }
 
+/* The stored records [a, b) as load() read them: their bytes, not re-encoded. */
+static int put_stored(eddy_keyed_t *k, uint32_t a, uint32_t b) {
+  return a < b ? eddy_buf_append(&k->vbuf, k->raw + k->off[a], k->off[b] - k->off[a]) : 0;
+}
+
 /* Insert the current record at \p at, drop what the frame definition no longer needs,
- * and write the state back. */
+ * and write the state back: the kept records' bytes as they were, the current record's
+ * encoded. */
 static int store_back(eddy_keyed_t *k, eddy_slice_t key, over_head_t *h, uint32_t at,
                       int64_t ts, eddy_error_t **err) {
   const eddy_plan_keyed_t *s = k->spec;
-  uint32_t w = s->arg_cnt;
+  uint32_t w = s->arg_cnt, stored = h->n;
   memmove(&k->ts[at + 1], &k->ts[at], (h->n - at) * sizeof(int64_t));
   memmove(&k->vals[(size_t)(at + 1) * w], &k->vals[(size_t)at * w],
           (size_t)(h->n - at) * w * sizeof(eddy_value_t));
@@ -183,12 +197,15 @@ static int store_back(eddy_keyed_t *k, eddy_slice_t key, over_head_t *h, uint32_
   int rc = 0;
   for (uint32_t i = 0; rc == 0 && i < 3; i++)
     rc = eddy_codec_put(&k->vbuf, &head[i]);
-  for (uint32_t i = drop; rc == 0 && i < h->n; i++) {
-    eddy_value_t t = eddy_int(k->ts[i]);
+  /* record i of the new list is stored record i before the current one (at), i - 1 after */
+  rc = rc == 0 ? put_stored(k, drop < at ? drop : at, at) : rc;
+  if (rc == 0 && at >= drop) {
+    eddy_value_t t = eddy_int(ts);
     rc = eddy_codec_put(&k->vbuf, &t);
     for (uint32_t j = 0; rc == 0 && j < w; j++)
-      rc = eddy_codec_put(&k->vbuf, &k->vals[(size_t)i * w + j]);
+      rc = eddy_codec_put(&k->vbuf, &k->cur[j]);
   }
+  rc = rc == 0 ? put_stored(k, drop > at + 1 ? drop - 1 : at, stored) : rc;
   if (rc != 0)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory in %s", k->node->name);
   eddy_store_set_time(k->store, ts);

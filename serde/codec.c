@@ -6,15 +6,20 @@
 
 __extension__ typedef unsigned __int128 u128_t;
 
+/* Big-endian 8 bytes (one load or store and a byte swap on little-endian machines). */
 static void put_u64(uint8_t *b, uint64_t v) {
-  for (int i = 7; i >= 0; i--, v >>= 8)
-    b[i] = (uint8_t)v;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  memcpy(b, &v, 8);
 }
 
 static uint64_t get_u64(const uint8_t *b) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++)
-    v = v << 8 | b[i];
+  uint64_t v;
+  memcpy(&v, b, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
   return v;
 }
 
