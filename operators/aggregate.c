@@ -20,30 +20,14 @@
 
 #include "serde/codec.h"
 
-/* Record times are kept within ±2^61 µs (±73,000 years), so window arithmetic never
- * overflows; the position entry sits beyond every window (its end too). */
-#define TIME_LIMIT ((int64_t)1 << 61)
-#define META_START ((int64_t)1 << 62)
+#define TIME_LIMIT EDDY__AGG_TIME_LIMIT
+#define META_START EDDY__AGG_META_TIME
 
 struct eddy_agg_s {
-  const eddy_plan_node_t *node;
-  const eddy_plan_group_t *g;
-  eddy_store_t *store, *distinct;
-  eddy_agg_emit_fn emit;
-  eddy_agg_late_fn late;
-  void *opaque;
-  eddy_arena_t *arena;
-  eddy_changelog_fn changelog;
-  void *changelog_opaque;
-  eddy__acc_t *accs;
-  uint32_t slot_cnt;
-  eddy_value_t *state;       /* the row being updated */
-  eddy_value_t *emit_state;  /* the row being emitted (a flush may emit during an update) */
-  eddy_buf_t kbuf, vbuf, dbuf, tbuf;
-  int64_t saved_time, saved_emitted;  /* the position in the store */
-  int64_t emitted_to;
+  eddy__agg_core_t c;        /* node, store, accumulators, state, position (aggregate_int.h) */
+  eddy_store_t *distinct;
+  eddy_buf_t dbuf, tbuf;
   int64_t deadline;
-  eddy_agg_stats_t stats;
   eddy__session_t *session;  /* window session: session.c does the work */
 };
 
@@ -52,78 +36,29 @@ static int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int64_t sat_add(int64_t a, int64_t b) {
-  if (b > 0 && a > INT64_MAX - b)
-    return INT64_MAX;
-  if (b < 0 && a < INT64_MIN - b)
-    return INT64_MIN;
-  return a + b;
-}
-
 /* The stream time at which the first window not yet emitted closes. */
 static int64_t next_deadline(const eddy_agg_t *agg) {
-  const eddy_plan_group_t *g = agg->g;
+  const eddy_plan_group_t *g = agg->c.g;
   if (!g->windowed || !g->emit_final)
     return INT64_MAX;
-  if (agg->emitted_to == INT64_MIN)
+  if (agg->c.emitted_to == INT64_MIN)
     return INT64_MIN;
-  int64_t next = floor_div(agg->emitted_to, g->advance) * g->advance + g->advance;
-  return sat_add(sat_add(next, g->size), g->grace);
-}
-
-static int corrupt(eddy_agg_t *agg, eddy_error_t **err) {
-  return eddy_error_set(err, EDDY_ESTORE, "%s: undecodable record in store '%s'",
-                        agg->node->name, eddy_store_name(agg->store));
-}
-
-static int decode_values(eddy_agg_t *agg, eddy_slice_t v, eddy_value_t *out, uint32_t cnt,
-                         eddy_error_t **err) {
-  const uint8_t *p = v.p, *end = v.p + v.len;
-  for (uint32_t i = 0; i < cnt; i++)
-    if (eddy_codec_get(&p, end, &out[i]) != 0)
-      return corrupt(agg, err);
-  return p == end ? 0 : corrupt(agg, err);
+  int64_t next = floor_div(agg->c.emitted_to, g->advance) * g->advance + g->advance;
+  return eddy__sat_add(eddy__sat_add(next, g->size), g->grace);
 }
 
 static int load_position(eddy_agg_t *agg, eddy_error_t **err) {
-  agg->saved_time = agg->saved_emitted = agg->emitted_to = INT64_MIN;
-  if (!agg->g->windowed)
-    return 0;
+  if (!agg->c.g->windowed)
+    return eddy__agg_position_load(&agg->c, false, eddy_slice(NULL, 0), err);
   eddy_slice_t v;
-  int rc = eddy_window_get(agg->store, eddy_slice(NULL, 0), META_START, &v, err);
-  if (rc == EDDY_ENOENT)
-    return 0;
-  eddy_value_t pos[2];
-  if (rc == 0)
-    rc = decode_values(agg, v, pos, 2, err);
-  if (rc != 0)
+  int rc = eddy_window_get(agg->c.store, eddy_slice(NULL, 0), META_START, &v, err);
+  if (rc != 0 && rc != EDDY_ENOENT)
     return rc;
-  agg->saved_time = pos[0].u.i;
-  agg->saved_emitted = agg->emitted_to = pos[1].u.i;
-  return 0;
+  return eddy__agg_position_load(&agg->c, rc == 0, v, err);
 }
 
 static int on_flush(void *opaque, eddy_slice_t key, const eddy_slice_t *value, int64_t time,
                     eddy_error_t **err);
-
-static int setup(eddy_agg_t *agg, eddy_error_t **err) {
-  const eddy_plan_group_t *g = agg->g;
-  agg->accs = eddy_calloc(g->agg_cnt ? g->agg_cnt : 1, sizeof(*agg->accs));
-  if (agg->accs == NULL)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  agg->slot_cnt = 1;   /* slot 0: the largest event time */
-  for (uint32_t i = 0; i < g->agg_cnt; i++) {
-    agg->accs[i] = (eddy__acc_t){.spec = &g->aggs[i], .slot = agg->slot_cnt, .index = i};
-    agg->slot_cnt += eddy__acc_slots(g->aggs[i].fn);
-  }
-  agg->state = eddy_calloc(agg->slot_cnt, sizeof(eddy_value_t));
-  agg->emit_state = eddy_calloc(agg->slot_cnt, sizeof(eddy_value_t));
-  if (agg->state == NULL || agg->emit_state == NULL)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  int rc = load_position(agg, err);
-  agg->deadline = next_deadline(agg);
-  return rc;
-}
 
 int eddy_agg_new(eddy_agg_t **out, const eddy_agg_conf_t *conf, eddy_changelog_fn changelog,
                  void *changelog_opaque, eddy_error_t **err) {
@@ -133,24 +68,21 @@ int eddy_agg_new(eddy_agg_t **out, const eddy_agg_conf_t *conf, eddy_changelog_f
   eddy_agg_t *agg = eddy_calloc(1, sizeof(*agg));
   if (agg == NULL)
     return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  agg->node = conf->node;
-  agg->g = conf->node->u.aggregate.group;
-  agg->store = conf->store;
   agg->distinct = conf->distinct;
-  agg->emit = conf->emit;
-  agg->late = conf->late;
-  agg->opaque = conf->opaque;
-  agg->arena = conf->arena;
-  agg->changelog = changelog;
-  agg->changelog_opaque = changelog_opaque;
-  int rc = agg->g->session ? eddy__session_new(&agg->session, conf, changelog, changelog_opaque, err)
-                           : setup(agg, err);
+  int rc;
+  if (conf->node->u.aggregate.group->session) {
+    rc = eddy__session_new(&agg->session, conf, changelog, changelog_opaque, err);
+  } else {
+    rc = eddy__agg_core_init(&agg->c, conf, changelog, changelog_opaque, err);
+    rc = rc == 0 ? load_position(agg, err) : rc;
+    agg->deadline = next_deadline(agg);
+  }
   if (rc != 0) {
     eddy_agg_destroy(agg);
     return rc;
   }
   if (agg->session == NULL)
-    eddy_store_set_changelog(agg->store, on_flush, agg);
+    eddy_store_set_changelog(agg->c.store, on_flush, agg);
   *out = agg;
   return 0;
 }
@@ -160,20 +92,16 @@ void eddy_agg_destroy(eddy_agg_t *agg) {
     return;
   if (agg->session != NULL)
     eddy__session_destroy(agg->session);
-  else if (agg->store != NULL)
-    eddy_store_set_changelog(agg->store, agg->changelog, agg->changelog_opaque);
-  eddy_free(agg->accs);
-  eddy_free(agg->state);
-  eddy_free(agg->emit_state);
-  eddy_buf_free(&agg->kbuf);
-  eddy_buf_free(&agg->vbuf);
+  else if (agg->c.store != NULL)
+    eddy_store_set_changelog(agg->c.store, agg->c.changelog, agg->c.changelog_opaque);
+  eddy__agg_core_free(&agg->c);
   eddy_buf_free(&agg->dbuf);
   eddy_buf_free(&agg->tbuf);
   eddy_free(agg);
 }
 
 int64_t eddy_agg_stream_time(const eddy_agg_t *agg) {
-  return agg->session ? eddy__session_stream_time(agg->session) : agg->saved_time;
+  return agg->session ? eddy__session_stream_time(agg->session) : agg->c.saved_time;
 }
 
 int64_t eddy_agg_deadline(const eddy_agg_t *agg) {
@@ -184,68 +112,28 @@ void eddy_agg_stats(const eddy_agg_t *agg, eddy_agg_stats_t *out) {
   if (agg->session != NULL)
     eddy__session_stats(agg->session, out);
   else
-    *out = agg->stats;
+    *out = agg->c.stats;
 }
 
 /* ---- result rows ----------------------------------------------------------- */
 
-/* A result row from a stored (key, window start, state), copied into the arena. */
-static int build_row(eddy_agg_t *agg, eddy_slice_t key, int64_t start, eddy_slice_t value,
-                     eddy_row_t *row, eddy_error_t **err) {
-  const eddy_plan_group_t *g = agg->g;
-  const eddy_fields_t *out = agg->node->out;
-  eddy_value_t *vals = eddy_arena_calloc(agg->arena, out->cnt, sizeof(eddy_value_t));
-  if (vals == NULL)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory in %s", agg->node->name);
-  int rc = decode_values(agg, key, agg->emit_state, g->key_cnt, err);
-  for (uint32_t i = 0; rc == 0 && i < g->key_cnt; i++)
-    rc = eddy_value_copy(&vals[i], &agg->emit_state[i], agg->arena);
-  rc = rc == 0 ? decode_values(agg, value, agg->emit_state, agg->slot_cnt, err) : rc;
-  uint32_t k = g->key_cnt;
-  if (g->windowed) {
-    vals[k++] = eddy_timestamp(start);
-    vals[k++] = eddy_timestamp(start + g->size);
-  }
-  for (uint32_t i = 0; rc == 0 && i < g->agg_cnt; i++) {
-    eddy_value_t v;
-    rc = eddy__acc_result(&agg->accs[i], agg->emit_state, &v, err);
-    rc = rc == 0 ? eddy_value_copy(&vals[k + i], &v, agg->arena) : rc;
-  }
-  if (rc == EDDY_ENOMEM)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory in %s", agg->node->name);
-  if (rc != 0)
-    return rc;
-  *row = (eddy_row_t){.layout = out, .vals = vals, .key = vals[0]};
-  row->ts = agg->emit_state[0].kind == EDDY_T_INT ? agg->emit_state[0].u.i : start;
-  if (g->key_cnt > 1) {
-    row->key = (eddy_value_t){.kind = EDDY_T_STRUCT, .len = g->key_cnt};
-    row->key.u.items = vals;
-  }
-  return 0;
-}
-
 static int emit_stored(eddy_agg_t *agg, eddy_slice_t key, int64_t start, eddy_slice_t value,
                        eddy_error_t **err) {
-  eddy_row_t row;
-  int rc = build_row(agg, key, start, value, &row, err);
-  if (rc == 0 && agg->emit != NULL)
-    rc = agg->emit(agg->opaque, &row, err);
-  if (rc == 0)
-    agg->stats.emitted++;
-  return rc;
+  return eddy__agg_emit_result(&agg->c, key, agg->c.g->windowed, start, start + agg->c.g->size, &value,
+                        agg->c.g->key_cnt, start, err);
 }
 
 /* The store's changelog hook: forward, and under emit changes, emit the update. */
 static int on_flush(void *opaque, eddy_slice_t key, const eddy_slice_t *value, int64_t time,
                     eddy_error_t **err) {
   eddy_agg_t *agg = opaque;
-  int rc = agg->changelog != NULL ? agg->changelog(agg->changelog_opaque, key, value, time, err)
+  int rc = agg->c.changelog != NULL ? agg->c.changelog(agg->c.changelog_opaque, key, value, time, err)
                                   : 0;
-  if (rc != 0 || agg->g->emit_final || value == NULL)
+  if (rc != 0 || agg->c.g->emit_final || value == NULL)
     return rc;
   eddy_store_entry_t e;
-  if (eddy_store_changelog_key_decode(agg->store, key, &e) != 0)
-    return corrupt(agg, err);
+  if (eddy_store_changelog_key_decode(agg->c.store, key, &e) != 0)
+    return eddy__agg_corrupt(&agg->c, err);
   if (e.key.len == 0)
     return 0;   /* the operator's position, not a result */
   return emit_stored(agg, e.key, e.start, *value, err);
@@ -255,15 +143,15 @@ static int on_flush(void *opaque, eddy_slice_t key, const eddy_slice_t *value, i
 
 static int load_state(eddy_agg_t *agg, eddy_slice_t key, int64_t start, eddy_error_t **err) {
   eddy_slice_t v;
-  int rc = agg->g->windowed ? eddy_window_get(agg->store, key, start, &v, err)
-                            : eddy_store_get(agg->store, key, &v, err);
+  int rc = agg->c.g->windowed ? eddy_window_get(agg->c.store, key, start, &v, err)
+                            : eddy_store_get(agg->c.store, key, &v, err);
   if (rc == EDDY_ENOENT) {
-    agg->state[0] = eddy_null();
-    for (uint32_t i = 0; i < agg->g->agg_cnt; i++)
-      eddy__acc_init(&agg->accs[i], agg->state);
+    agg->c.state[0] = eddy_null();
+    for (uint32_t i = 0; i < agg->c.g->agg_cnt; i++)
+      eddy__acc_init(&agg->c.accs[i], agg->c.state);
     return 0;
   }
-  return rc != 0 ? rc : decode_values(agg, v, agg->state, agg->slot_cnt, err);
+  return rc != 0 ? rc : eddy__agg_decode(&agg->c, v, agg->c.state, agg->c.slot_cnt, err);
 }
 
 /* The distinct store's key of (group, window, function, x) in agg->dbuf. */
@@ -279,13 +167,13 @@ static int distinct_key(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key,
 
 static int distinct_get(eddy_agg_t *agg, int64_t start, eddy_slice_t *v, eddy_error_t **err) {
   eddy_slice_t dk = eddy_slice(agg->dbuf.p, agg->dbuf.len);
-  return agg->g->windowed ? eddy_window_get(agg->distinct, dk, start, v, err)
+  return agg->c.g->windowed ? eddy_window_get(agg->distinct, dk, start, v, err)
                           : eddy_store_get(agg->distinct, dk, v, err);
 }
 
 static int distinct_put(eddy_agg_t *agg, int64_t start, eddy_slice_t v, eddy_error_t **err) {
   eddy_slice_t dk = eddy_slice(agg->dbuf.p, agg->dbuf.len);
-  return agg->g->windowed ? eddy_window_put(agg->distinct, dk, start, v, err)
+  return agg->c.g->windowed ? eddy_window_put(agg->distinct, dk, start, v, err)
                           : eddy_store_put(agg->distinct, dk, v, err);
 }
 
@@ -315,7 +203,7 @@ static int top_total(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key, in
     const uint8_t *p = v.p;
     if (eddy_codec_get(&p, v.p + v.len, total) != 0)
       return eddy_error_set(err, EDDY_ESTORE, "%s: a corrupt top(...) total in the store",
-                            agg->node->name);
+                            agg->c.node->name);
   } else if (rc != EDDY_ENOENT) {
     return rc;
   }
@@ -329,10 +217,10 @@ static int top_total(eddy_agg_t *agg, const eddy__acc_t *a, eddy_slice_t key, in
 
 static int fold(eddy_agg_t *agg, eddy_slice_t key, int64_t start, const eddy_row_t *row,
                 eddy_error_t **err) {
-  if (agg->state[0].kind == EDDY_T_NULL || row->ts > agg->state[0].u.i)
-    agg->state[0] = eddy_int(row->ts);
-  for (uint32_t i = 0; i < agg->g->agg_cnt; i++) {
-    const eddy__acc_t *a = &agg->accs[i];
+  if (agg->c.state[0].kind == EDDY_T_NULL || row->ts > agg->c.state[0].u.i)
+    agg->c.state[0] = eddy_int(row->ts);
+  for (uint32_t i = 0; i < agg->c.g->agg_cnt; i++) {
+    const eddy__acc_t *a = &agg->c.accs[i];
     eddy_value_t x = a->spec->arg >= 0 ? row->vals[a->spec->arg] : eddy_null();
     eddy_value_t by = a->spec->arg2 >= 0 ? row->vals[a->spec->arg2] : eddy_null();
     eddy_value_t total = eddy_null();
@@ -343,10 +231,10 @@ static int fold(eddy_agg_t *agg, eddy_slice_t key, int64_t start, const eddy_row
     else if (rc == 0 && a->spec->fn == EDDY_AGG_TOP && !eddy_is_null(&x) && !eddy_is_null(&by))
       rc = top_total(agg, a, key, start, &x, &by, &total, err);
     else if (rc != 0)
-      rc = eddy_error_set(err, rc, "%s: %s's argument does not fit its type", agg->node->name,
+      rc = eddy_error_set(err, rc, "%s: %s's argument does not fit its type", agg->c.node->name,
                           a->spec->name);
     if (rc == 0)
-      rc = eddy__acc_update(a, agg->state, &x,
+      rc = eddy__acc_update(a, agg->c.state, &x,
                             a->spec->fn == EDDY_AGG_TOP ? &total : a->spec->arg2 >= 0 ? &by : NULL,
                             row->ts, is_new, err);
     if (rc != 0)
@@ -360,123 +248,101 @@ static int update(eddy_agg_t *agg, eddy_slice_t key, int64_t start, const eddy_r
   int rc = load_state(agg, key, start, err);
   if (rc == 0)
     rc = fold(agg, key, start, row, err);
-  eddy_buf_clear(&agg->vbuf);
-  for (uint32_t i = 0; rc == 0 && i < agg->slot_cnt; i++)
-    if (eddy_codec_put(&agg->vbuf, &agg->state[i]) != 0)
-      rc = eddy_error_set(err, EDDY_ENOMEM, "out of memory");
+  rc = rc == 0 ? eddy__agg_encode_state(&agg->c, err) : rc;
   if (rc != 0)
     return rc;
-  eddy_slice_t v = eddy_slice(agg->vbuf.p, agg->vbuf.len);
-  return agg->g->windowed ? eddy_window_put(agg->store, key, start, v, err)
-                          : eddy_store_put(agg->store, key, v, err);
-}
-
-static int encode_key(eddy_agg_t *agg, const eddy_row_t *row, eddy_error_t **err) {
-  eddy_buf_clear(&agg->kbuf);
-  for (uint32_t i = 0; i < agg->g->key_cnt; i++) {
-    eddy_value_t v = row->vals[i];
-    int rc = eddy_codec_normalize(&v, &agg->g->part->items[i].type);
-    if (rc == 0)
-      rc = eddy_codec_put(&agg->kbuf, &v);
-    if (rc != 0)
-      return eddy_error_set(err, rc, "%s: cannot encode group column '%s'", agg->node->name,
-                            agg->g->part->items[i].name);
-  }
-  return 0;
+  eddy_slice_t v = eddy_slice(agg->c.vbuf.p, agg->c.vbuf.len);
+  return agg->c.g->windowed ? eddy_window_put(agg->c.store, key, start, v, err)
+                          : eddy_store_put(agg->c.store, key, v, err);
 }
 
 int eddy_agg_process(eddy_agg_t *agg, const eddy_row_t *row, int64_t stream_time,
                      eddy_error_t **err) {
-  const eddy_plan_group_t *g = agg->g;
+  const eddy_plan_group_t *g = agg->c.g;
   if (agg->session != NULL)
     return eddy__session_process(agg->session, row, stream_time, err);
   if (row->ts < -TIME_LIMIT || row->ts > TIME_LIMIT)
     return eddy_error_set(err, EDDY_ERANGE, "%s: event time %lld is out of range",
-                          agg->node->name, (long long)row->ts);
-  int rc = encode_key(agg, row, err);
+                          agg->c.node->name, (long long)row->ts);
+  int rc = eddy__agg_encode_key(&agg->c, row, err);
   if (rc != 0)
     return rc;
-  eddy_slice_t key = eddy_slice(agg->kbuf.p, agg->kbuf.len);
-  eddy_store_set_time(agg->store, row->ts);
+  eddy_slice_t key = eddy_slice(agg->c.kbuf.p, agg->c.kbuf.len);
+  eddy_store_set_time(agg->c.store, row->ts);
   if (agg->distinct != NULL)
     eddy_store_set_time(agg->distinct, row->ts);
   if (!g->windowed) {
     rc = update(agg, key, 0, row, err);
-    agg->stats.records += rc == 0;
+    agg->c.stats.records += rc == 0;
     return rc;
   }
   uint32_t windows = 0, missed = 0;
   int64_t last = floor_div(row->ts, g->advance) * g->advance;
   for (int64_t start = last; rc == 0 && start > row->ts - g->size; start -= g->advance) {
     windows++;
-    if (sat_add(start, g->size + g->grace) <= stream_time)
+    if (eddy__sat_add(start, g->size + g->grace) <= stream_time)
       missed++;   /* closed: late for this window */
     else
       rc = update(agg, key, start, row, err);
   }
   if (rc != 0)
     return rc;
-  agg->stats.records += missed < windows;
+  agg->c.stats.records += missed < windows;
   if (missed == 0)
     return 0;
-  agg->stats.late++;
-  return agg->late != NULL ? agg->late(agg->opaque, row, missed, windows, stream_time, err) : 0;
+  agg->c.stats.late++;
+  return agg->c.late != NULL ? agg->c.late(agg->c.opaque, row, missed, windows, stream_time, err) : 0;
 }
 
 /* ---- time moving on ----------------------------------------------------------- */
 
 int eddy_agg_advance(eddy_agg_t *agg, int64_t stream_time, eddy_error_t **err) {
-  const eddy_plan_group_t *g = agg->g;
+  const eddy_plan_group_t *g = agg->c.g;
   if (agg->session != NULL)
     return eddy__session_advance(agg->session, stream_time, err);
   if (stream_time < agg->deadline || stream_time == INT64_MIN)
     return 0;
-  int64_t close = sat_add(stream_time, -sat_add(g->size, g->grace));
-  if (close > agg->emitted_to) {
+  int64_t close = eddy__sat_add(stream_time, -eddy__sat_add(g->size, g->grace));
+  if (close > agg->c.emitted_to) {
     eddy_store_iter_t *it = NULL;
-    int64_t from = agg->emitted_to == INT64_MIN ? INT64_MIN : agg->emitted_to + 1;
-    int rc = eddy_window_fetch_all(agg->store, from, close, &it, err);
+    int64_t from = agg->c.emitted_to == INT64_MIN ? INT64_MIN : agg->c.emitted_to + 1;
+    int rc = eddy_window_fetch_all(agg->c.store, from, close, &it, err);
     eddy_store_entry_t e;
     while (rc == 0 && (rc = eddy_store_iter_next(it, &e, err)) == 1)
       rc = e.key.len == 0 ? 0 : emit_stored(agg, e.key, e.start, e.value, err);
     eddy_store_iter_destroy(it);
     if (rc != 0)
       return rc;
-    agg->emitted_to = close;
+    agg->c.emitted_to = close;
   }
   agg->deadline = next_deadline(agg);
   return 0;
 }
 
 static int save_position(eddy_agg_t *agg, int64_t stream_time, eddy_error_t **err) {
-  if (stream_time == agg->saved_time && agg->emitted_to == agg->saved_emitted)
-    return 0;
-  eddy_value_t pos[2] = {eddy_int(stream_time), eddy_int(agg->emitted_to)};
-  eddy_buf_clear(&agg->vbuf);
-  if (eddy_codec_put(&agg->vbuf, &pos[0]) != 0 || eddy_codec_put(&agg->vbuf, &pos[1]) != 0)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  eddy_store_set_time(agg->store, stream_time);
-  int rc = eddy_window_put(agg->store, eddy_slice(NULL, 0), META_START,
-                           eddy_slice(agg->vbuf.p, agg->vbuf.len), err);
-  if (rc == 0) {
-    agg->saved_time = stream_time;
-    agg->saved_emitted = agg->emitted_to;
-  }
+  int rc = eddy__agg_position_encode(&agg->c, stream_time, err);
+  if (rc != 0)
+    return rc > 0 ? 0 : rc;
+  eddy_store_set_time(agg->c.store, stream_time);
+  rc = eddy_window_put(agg->c.store, eddy_slice(NULL, 0), META_START,
+                       eddy_slice(agg->c.vbuf.p, agg->c.vbuf.len), err);
+  if (rc == 0)
+    eddy__agg_position_stored(&agg->c, stream_time);
   return rc;
 }
 
 int eddy_agg_flush(eddy_agg_t *agg, int64_t stream_time, eddy_error_t **err) {
   if (agg->session != NULL)
     return eddy__session_flush(agg->session, stream_time, err);
-  bool timed = agg->g->windowed && stream_time != INT64_MIN;
+  bool timed = agg->c.g->windowed && stream_time != INT64_MIN;
   int rc = timed ? eddy_agg_advance(agg, stream_time, err) : 0;
   rc = rc == 0 && timed ? save_position(agg, stream_time, err) : rc;
-  rc = rc == 0 ? eddy_store_flush(agg->store, err) : rc;
+  rc = rc == 0 ? eddy_store_flush(agg->c.store, err) : rc;
   if (rc == 0 && agg->distinct != NULL)
     rc = eddy_store_flush(agg->distinct, err);
   /* expire after the flush: a window updated just before it closed still
    * reaches the changelog (and emit changes) before it is dropped */
-  rc = rc == 0 && timed ? eddy_store_expire(agg->store, stream_time, err) : rc;
+  rc = rc == 0 && timed ? eddy_store_expire(agg->c.store, stream_time, err) : rc;
   if (rc == 0 && timed && agg->distinct != NULL)
     rc = eddy_store_expire(agg->distinct, stream_time, err);
   return rc;

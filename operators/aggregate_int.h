@@ -57,6 +57,66 @@ int eddy__acc_merge(const eddy__acc_t *a, eddy_value_t *into, const eddy_value_t
 int eddy__acc_result(const eddy__acc_t *a, const eddy_value_t *state, eddy_value_t *out,
                      eddy_error_t **err);
 
+/* ---- what the window and session variants share (agg_core.c) ---------------------- */
+
+/* Record times are kept within ±2^61 µs (±73,000 years), so window arithmetic never
+ * overflows; the position entry sits beyond every window (its end too). */
+#define EDDY__AGG_TIME_LIMIT ((int64_t)1 << 61)
+#define EDDY__AGG_META_TIME ((int64_t)1 << 62)
+
+typedef struct {
+  const eddy_plan_node_t *node;
+  const eddy_plan_group_t *g;
+  eddy_store_t *store;
+  eddy_agg_emit_fn emit;
+  eddy_agg_late_fn late;
+  void *opaque;
+  eddy_arena_t *arena;
+  eddy_changelog_fn changelog;
+  void *changelog_opaque;
+  eddy__acc_t *accs;
+  uint32_t slot_cnt;
+  eddy_value_t *state;       /* the row being updated */
+  eddy_value_t *emit_state;  /* the row being emitted (a flush may emit during an update) */
+  eddy_buf_t kbuf, vbuf;
+  int64_t saved_time, saved_emitted;  /* the position in the store */
+  int64_t emitted_to;
+  eddy_agg_stats_t stats;
+} eddy__agg_core_t;
+
+/** Fill \p c from \p conf and allocate its accumulators and state rows. @returns 0 or
+ * EDDY_ENOMEM; eddy__agg_core_free() either way. */
+int eddy__agg_core_init(eddy__agg_core_t *c, const eddy_agg_conf_t *conf,
+                        eddy_changelog_fn changelog, void *changelog_opaque, eddy_error_t **err);
+void eddy__agg_core_free(eddy__agg_core_t *c);
+/** a + b, saturated at the int64 bounds. */
+int64_t eddy__sat_add(int64_t a, int64_t b);
+/** @returns EDDY_ESTORE: an undecodable record in the operator's store. */
+int eddy__agg_corrupt(const eddy__agg_core_t *c, eddy_error_t **err);
+/** Decode exactly \p cnt codec values from \p v. */
+int eddy__agg_decode(const eddy__agg_core_t *c, eddy_slice_t v, eddy_value_t *out, uint32_t cnt,
+                     eddy_error_t **err);
+/** The group columns of \p row, encoded into c->kbuf. */
+int eddy__agg_encode_key(eddy__agg_core_t *c, const eddy_row_t *row, eddy_error_t **err);
+/** c->state into c->vbuf. */
+int eddy__agg_encode_state(eddy__agg_core_t *c, eddy_error_t **err);
+/** The position read back from its stored value (\p found false: none stored). */
+int eddy__agg_position_load(eddy__agg_core_t *c, bool found, eddy_slice_t v, eddy_error_t **err);
+/** The position at \p stream_time into c->vbuf. @returns 1 when it is the one stored already. */
+int eddy__agg_position_encode(eddy__agg_core_t *c, int64_t stream_time, eddy_error_t **err);
+/** The position at \p stream_time is in the store now. */
+void eddy__agg_position_stored(eddy__agg_core_t *c, int64_t stream_time);
+/**
+ * Emit the result row of group \p key: its columns, then with \p window the
+ * window [start, end), then the results of the state \p value (NULL: a
+ * retraction, its results null). The record key is the group column, or a
+ * struct of the first \p key_cols columns; the row's time is the state's
+ * largest event time, else \p ts.
+ */
+int eddy__agg_emit_result(eddy__agg_core_t *c, eddy_slice_t key, bool window, int64_t start,
+                   int64_t end, const eddy_slice_t *value, uint32_t key_cols, int64_t ts,
+                   eddy_error_t **err);
+
 /* ---- session windows (session.c) ------------------------------------------------
  * aggregate.c hands every call of an aggregate with `window session` over to these;
  * they mirror the eddy_agg_* calls of aggregate.h. */
