@@ -384,3 +384,25 @@ char *bench_topology_file(const char *name) {
   fclose(f);
   return s;
 }
+
+double bench_engine_compare(const bench_engine_conf_t *c, const char *input, uint64_t n,
+                            bench_event_fn event, bench_engine_result_t *out) {
+  char bootstrap[256];
+  pid_t broker = bench_engine_broker(c, bootstrap, sizeof(bootstrap));
+  fprintf(stderr, "producing %llu events to %d partitions...\n", (unsigned long long)n,
+          c->partitions);
+  bench_produce_batched(bootstrap, input, n, event);
+  double base = bench_passthrough(bootstrap, input, "baseline_out", "bench-baseline", n);
+  fprintf(stderr, "baseline passthrough: %.0f events/s\n", base);
+  bench_thread_cpu("broker", (int)broker, 0);
+  bench_engine_measure(c, bootstrap, n, out);
+  bench_thread_cpu("broker", (int)broker, 0);
+  bench_engine_broker_stop(broker);
+  return base;
+}
+
+void bench_engine_report(const char *name, const bench_engine_result_t *r, double baseline) {
+  printf("BENCH %s_rss peak_mb=%.0f budget_mb=%.0f\n", name, r->peak_mb, r->budget_mb);
+  printf("BENCH %s events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n", name, r->rate, baseline,
+         r->rate / baseline);
+}

@@ -29,6 +29,10 @@ typedef struct {
   double budget_mb;    /* its state.memory.bytes */
 } bench_engine_result_t;
 
+/** Event \p i: value into buf (@returns its length), key into key (*klen). */
+typedef int (*bench_event_fn)(uint64_t i, char *buf, size_t size, char *key, size_t ksize,
+                              int *klen);
+
 /** Start the broker process; its bootstrap servers go to \p bootstrap. */
 pid_t bench_engine_broker(const bench_engine_conf_t *c, char *bootstrap, size_t size);
 void bench_engine_broker_stop(pid_t broker);
@@ -41,6 +45,17 @@ void bench_engine_broker_stop(pid_t broker);
 void bench_engine_measure(const bench_engine_conf_t *c, const char *bootstrap, uint64_t n,
                           bench_engine_result_t *out);
 
+/**
+ * The whole throughput run: the broker, \p n events of \p event produced
+ * to \p input, the raw passthrough baseline over them, then the
+ * applications (bench_engine_measure), reporting per-thread CPU on stderr.
+ * @returns the baseline's events per second.
+ */
+double bench_engine_compare(const bench_engine_conf_t *c, const char *input, uint64_t n,
+                            bench_event_fn event, bench_engine_result_t *out);
+/** The last two lines: BENCH <name>_rss ... and BENCH <name> events_per_s=... ratio=... */
+void bench_engine_report(const char *name, const bench_engine_result_t *r, double baseline);
+
 /** Run the applications in a child process until bench_engine_kill(). */
 pid_t bench_engine_spawn(const bench_engine_conf_t *c, const char *bootstrap);
 /** SIGTERM: the applications stop after their batch, commit, and the process exits. */
@@ -48,10 +63,6 @@ void bench_engine_kill(pid_t engine);
 
 /** Print CPU seconds per thread of process \p pid to stderr. */
 void bench_thread_cpu(const char *what, int pid, double wall);
-
-/** Event \p i: value into buf (@returns its length), key into key (*klen). */
-typedef int (*bench_event_fn)(uint64_t i, char *buf, size_t size, char *key, size_t ksize,
-                              int *klen);
 
 /**
  * Produce \p n events to \p topic in batches of equal size: the embedded

@@ -56,23 +56,12 @@ int main(int argc, char **argv) {
   bench_engine_conf_t c = {.name = "fraud agents", .topologies = topologies, .topics = topics,
                            .partitions = partitions, .budget_mb = BUDGET_MB,
                            .settings = "postgres.sinks=off", .records_in = 2 * (uint64_t)apps * n};
-  char bootstrap[256];
-  pid_t broker = bench_engine_broker(&c, bootstrap, sizeof(bootstrap));
-  fprintf(stderr, "producing %llu transactions to %d partitions...\n", (unsigned long long)n,
-          partitions);
-  bench_produce_batched(bootstrap, INPUT, n, transaction);
-  double base = bench_passthrough(bootstrap, INPUT, "baseline_out", "bench-baseline", n);
-  fprintf(stderr, "baseline passthrough: %.0f events/s\n", base);
   bench_engine_result_t r;
-  bench_engine_measure(&c, bootstrap, n, &r);
-  bench_thread_cpu("broker", (int)broker, 0);
-  bench_engine_broker_stop(broker);
+  double base = bench_engine_compare(&c, INPUT, n, transaction, &r);
   fprintf(stderr, "eddy, %s: %.0f events/s = %.1f x the seed's Python agent 1 "
           "(%.0f events/s)\n", apps == 2 ? "both fraud agents" : which, r.rate,
           r.rate / PYTHON_AGENT_PER_S, PYTHON_AGENT_PER_S);
-  printf("BENCH fraud_rss peak_mb=%.0f budget_mb=%.0f\n", r.peak_mb, r.budget_mb);
-  printf("BENCH fraud events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n", r.rate, base,
-         r.rate / base);
+  bench_engine_report("fraud", &r, base);
   free(anomaly);
   free(velocity);
   return 0;

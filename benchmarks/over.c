@@ -48,22 +48,9 @@ int main(int argc, char **argv) {
   bench_engine_conf_t c = {.name = "over.eddy", .topologies = topologies, .topics = topics,
                            .partitions = partitions, .budget_mb = BUDGET_MB,
                            .eos = false, .records_in = 2 * n};  /* input + repartition */
-  char bootstrap[256];
-  pid_t broker = bench_engine_broker(&c, bootstrap, sizeof(bootstrap));
-  fprintf(stderr, "producing %llu events to %d partitions...\n", (unsigned long long)n,
-          partitions);
-  bench_produce_batched(bootstrap, "orders", n, bench_order_record);
-  double base = bench_passthrough(bootstrap, "orders", "baseline_out", "bench-baseline", n);
-  fprintf(stderr, "baseline passthrough: %.0f events/s\n", base);
   bench_engine_result_t r;
-  bench_thread_cpu("broker", (int)broker, 0);
-  bench_engine_measure(&c, bootstrap, n, &r);
-  bench_thread_cpu("broker", (int)broker, 0);
+  double base = bench_engine_compare(&c, "orders", n, bench_order_record, &r);
   fprintf(stderr, "eddy re-key + over rows 50 + count/avg: %.0f events/s\n", r.rate);
-  bench_engine_broker_stop(broker);
-  const char *name = "over";
-  printf("BENCH %s_rss peak_mb=%.0f budget_mb=%.0f\n", name, r.peak_mb, r.budget_mb);
-  printf("BENCH %s events_per_s=%.0f baseline_per_s=%.0f ratio=%.2f\n", name, r.rate, base,
-         r.rate / base);
+  bench_engine_report("over", &r, base);
   return 0;
 }

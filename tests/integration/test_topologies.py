@@ -269,7 +269,10 @@ def wait_pg(url, table, want, engine):
             return
         last = n
         time.sleep(1)
-    engine.fail("%s has %s rows, expected %d" % (table, last, want))
+    # where each sink stands, to tell a sink that stopped reading from rows never produced
+    offsets = pg_rows(url, "SELECT app, topic, partition, next_offset FROM eddy_sink_offsets "
+                           "ORDER BY 1, 2, 3")
+    engine.fail("%s has %s rows, expected %d; sink offsets %s" % (table, last, want, offsets))
 
 
 def micros_of(t):
