@@ -76,6 +76,7 @@ typedef struct eddy_pg_sink_s {
   int64_t retry_at_us;
   int64_t backoff_us;
   int64_t lag_at_us;
+  int64_t progress_us;          /* the last record taken or batch written (or the last warning) */
   atomic_llong lag;             /* records of the assigned partitions not yet in PostgreSQL */
 } eddy_pg_sink_t;
 

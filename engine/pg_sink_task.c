@@ -90,6 +90,7 @@ static int recover(eddy_pg_sink_t *s, eddy_error_t **err) {
   if (assign_at_stored(s) != 0)
     return eddy_error_set(err, EDDY_EKAFKA, "cannot assign the sink's partitions");
   s->need_position = false;
+  s->progress_us = eddy_clock_monotonic_us();
   return 0;
 }
 
@@ -108,6 +109,37 @@ static void update_lag(eddy_pg_sink_t *s) {
   s->lag_at_us = eddy_clock_monotonic_us();
 }
 
+/*
+ * A sink behind its topic that has taken nothing for a while says so, with
+ * where each partition stands: its consumer position against the stored
+ * offset and the topic's end. (Up to one record per partition behind is
+ * not a stall: a transaction's commit marker takes an offset on Kafka.)
+ */
+#define STALL_US (10 * EDDY_SEC)
+
+static void warn_stalled(eddy_pg_sink_t *s, int64_t now) {
+  if (atomic_load(&s->lag) <= (long long)s->part_cnt || s->need_position || now < s->retry_at_us ||
+      now - s->progress_us < STALL_US)
+    return;
+  s->progress_us = now;
+  eddy_buf_t b = {0};
+  for (uint32_t i = 0; i < s->part_cnt; i++) {
+    const eddy_pg_part_t *p = &s->parts[i];
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, s->tables[p->table].topic, p->partition);
+    int64_t lo = -1, hi = -1;
+    rd_kafka_position(s->consumer, l);
+    rd_kafka_get_watermark_offsets(s->consumer, s->tables[p->table].topic, p->partition, &lo, &hi);
+    eddy_buf_printf(&b, " [%" PRId32 "] position %" PRId64 " stored %" PRId64 " end %" PRId64,
+                    p->partition, l->elems[0].offset, p->stored, hi);
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+  eddy_log(&s->app->log, EDDY_LOG_WARN, "pg-sink", "%s/%d: %lld record(s) behind and nothing "
+           "read for %lld s:%s", s->app->app_id, s->thread->index, (long long)atomic_load(&s->lag),
+           (long long)(STALL_US / EDDY_SEC), b.len > 0 ? eddy_buf_cstr(&b) : "");
+  eddy_buf_free(&b);
+}
+
 static int flush(eddy_pg_sink_t *s, eddy_error_t **err) {
   if (s->pending_cnt == 0)
     return 0;
@@ -124,7 +156,7 @@ static int flush(eddy_pg_sink_t *s, eddy_error_t **err) {
   }
   drop_pending(s);
   s->backoff_us = 0;
-  s->last_write_us = eddy_clock_monotonic_us();
+  s->last_write_us = s->progress_us = eddy_clock_monotonic_us();
   update_lag(s);
   return 0;
 }
@@ -171,13 +203,18 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     return;
   }
   drop_pending(s);
-  if (track(s, parts) != 0) {
-    rd_kafka_assign(rk, parts);
-    s->need_position = true;
-    pause_all(s);
-    return;
+  /* positions come from PostgreSQL: read them now and assign there */
+  int64_t now = eddy_clock_monotonic_us();
+  if (track(s, parts) == 0 && s->conn != NULL && now >= s->retry_at_us) {
+    eddy_error_t *why = NULL;
+    if (eddy__pg_read_offsets(s, &why) == EDDY_PG_OK && assign_at_stored(s) == 0) {
+      s->need_position = false;
+      s->progress_us = now;
+      return;
+    }
+    eddy_error_destroy(why);
   }
-  /* positions come from PostgreSQL: until read, the partitions stay paused */
+  /* else the partitions stay paused until the next tick reads them (recover) */
   rd_kafka_assign(rk, parts);
   pause_all(s);
   s->need_position = true;
@@ -288,11 +325,17 @@ int eddy__pg_sink_tick(eddy_pg_sink_t *s, eddy_error_t **err) {
     /* into m[]: a rebalance callback inside the call may write or drop the pending batch */
     ssize_t n = rd_kafka_consume_batch_queue(s->queue, 0, m, want < 64 ? want : 64);
     for (ssize_t i = 0; i < n; i++) {
-      if (m[i]->err || gen != s->generation || s->need_position)
+      if (m[i]->err || gen != s->generation || s->need_position) {
         rd_kafka_message_destroy(m[i]);   /* an event, or from before a rebalance */
-      else
-        s->pending[s->pending_cnt++] = m[i];
+        continue;
+      }
+      s->pending[s->pending_cnt++] = m[i];
+      s->progress_us = now;
     }
+    /* records dropped across a rebalance that assigned at the stored offsets: read
+     * the positions again rather than assume none of them was new */
+    if (n > 0 && gen != s->generation && !s->need_position)
+      s->need_position = true;
     if (n <= 0 || gen != s->generation || s->need_position)
       break;
   }
@@ -304,8 +347,10 @@ int eddy__pg_sink_tick(eddy_pg_sink_t *s, eddy_error_t **err) {
   bool due = s->pending_cnt >= s->pending_cap ||
              (s->pending_cnt > 0 &&
               now - s->last_write_us >= s->app->conf.postgres_batch_ms * EDDY_MSEC);
-  if (!due && now - s->lag_at_us > EDDY_SEC)
+  if (!due && now - s->lag_at_us > EDDY_SEC) {
     update_lag(s);
+    warn_stalled(s, now);
+  }
   return due ? flush(s, err) : 0;
 }
 
