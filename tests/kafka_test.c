@@ -60,9 +60,10 @@ void tk_producer_close(rd_kafka_t *p) {
   rd_kafka_destroy(p);
 }
 
-static rd_kafka_t *assigned_consumer(const char *bootstrap, const char *topic) {
+/* A reader of every partition of \p topic from the beginning, reporting the end of each. */
+static rd_kafka_t *assigned_consumer(const char *bootstrap, const char *topic, int *part_cnt) {
   static const char *const kv[] = {"group.id", "eddy-test-reader", "enable.auto.commit", "false",
-                                   NULL};
+                                   "enable.partition.eof", "true", NULL};
   rd_kafka_t *c = tk_client(RD_KAFKA_CONSUMER, bootstrap, kv);
   const rd_kafka_metadata_t *md = NULL;
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(c, topic, NULL);
@@ -82,6 +83,7 @@ static rd_kafka_t *assigned_consumer(const char *bootstrap, const char *topic) {
     rd_kafka_topic_partition_list_add(l, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
   rd_kafka_assign(c, l);
   rd_kafka_topic_partition_list_destroy(l);
+  *part_cnt = parts;
   return c;
 }
 
@@ -107,20 +109,33 @@ static void copy_msg(tk_msg_t *d, const rd_kafka_message_t *m) {
 
 int tk_consume_all(const char *bootstrap, const char *topic, int expect, int timeout_ms,
                    tk_msg_t **out) {
-  rd_kafka_t *c = assigned_consumer(bootstrap, topic);
+  int parts = 0;
+  rd_kafka_t *c = assigned_consumer(bootstrap, topic, &parts);
+  bool *at_end = calloc((size_t)parts + 1, sizeof(*at_end));
+  int ends = 0;   /* partitions read to their end since their last message */
   int cap = expect > 16 ? expect + 16 : 32, cnt = 0;
   tk_msg_t *msgs = calloc((size_t)cap, sizeof(*msgs));
   int64_t idle_limit = (int64_t)eddy_test_tmout(timeout_ms) * 1000;
   int64_t last = eddy_clock_monotonic_us();
   for (;;) {
-    /* once everything expected is here, wait only briefly for unexpected extras */
-    int64_t limit = cnt >= expect ? 500000 : idle_limit;
+    /* once everything expected is here and every partition is read to its end, wait
+     * only briefly for unexpected extras; a slow fetch halfway never ends the read */
+    int64_t limit = cnt >= expect && ends == parts ? 500000 : idle_limit;
     if (eddy_clock_monotonic_us() - last > limit)
       break;
     rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
     if (m == NULL)
       continue;
-    if (m->err == 0) {
+    bool known = m->partition >= 0 && m->partition < parts;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && known && !at_end[m->partition]) {
+      at_end[m->partition] = true;
+      ends++;
+      last = eddy_clock_monotonic_us();
+    } else if (m->err == 0) {
+      if (known && at_end[m->partition]) {
+        at_end[m->partition] = false;
+        ends--;
+      }
       if (cnt == cap)
         msgs = realloc(msgs, (size_t)(cap *= 2) * sizeof(*msgs));
       copy_msg(&msgs[cnt++], m);
@@ -128,6 +143,7 @@ int tk_consume_all(const char *bootstrap, const char *topic, int expect, int tim
     }
     rd_kafka_message_destroy(m);
   }
+  free(at_end);
   rd_kafka_consumer_close(c);
   rd_kafka_destroy(c);
   *out = msgs;

@@ -38,8 +38,8 @@ void tk_produce(rd_kafka_t *p, const char *topic, int32_t partition, const char 
 void tk_producer_close(rd_kafka_t *p);
 /**
  * Read \p topic from the beginning of every partition until \p expect
- * messages arrived (then a short grace to catch extras) or \p timeout_ms of
- * silence. @returns the count; *out is an array freed by tk_msgs_free().
+ * messages arrived and every partition is read to its end (then a short
+ * grace to catch extras), or \p timeout_ms of silence. @returns the count; *out is an array freed by tk_msgs_free().
  */
 int tk_consume_all(const char *bootstrap, const char *topic, int expect, int timeout_ms,
                    tk_msg_t **out);
