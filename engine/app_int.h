@@ -21,6 +21,7 @@ typedef struct eddy_stream_thread_s {
   atomic_int delivery_failures;      /* set by the producer's delivery callback */
   char delivery_error[256];
   atomic_llong lag;                  /* updated at each commit */
+  rd_kafka_topic_partition_list_t *committed_at_assign;   /* see remember_committed() */
   int rc;                            /* exit status of the thread */
   eddy_error_t *err;
   int64_t last_commit_us;

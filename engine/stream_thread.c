@@ -150,6 +150,27 @@ int eddy__thread_reopen_tasks(eddy_stream_thread_t *t, eddy_error_t **err) {
   return rc;
 }
 
+static void forget_committed(eddy_stream_thread_t *t) {
+  if (t->committed_at_assign != NULL)
+    rd_kafka_topic_partition_list_destroy(t->committed_at_assign);
+  t->committed_at_assign = NULL;
+}
+
+/*
+ * The group's committed offsets of the partitions just assigned: the lag of a
+ * partition counts from there until a record of it is read (the consumer has
+ * no position before; a partition with nothing new never has one).
+ */
+static void remember_committed(eddy_stream_thread_t *t,
+                               const rd_kafka_topic_partition_list_t *parts) {
+  forget_committed(t);
+  rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+  if (rd_kafka_committed(t->consumer, c, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+    t->committed_at_assign = c;
+  else
+    rd_kafka_topic_partition_list_destroy(c);   /* the lag counts from the start, then */
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
   eddy_stream_thread_t *t = ((eddy_kafka_ctx_t *)opaque)->owner;
@@ -158,6 +179,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
   if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     eddy_log(&app->log, EDDY_LOG_INFO, "thread", "%s/%d: assigned %d partition(s)", app->app_id,
              t->index, parts->cnt);
+    remember_committed(t, parts);
     rd_kafka_assign(rk, parts);
     int rc = open_tasks(t, parts, &cerr);
     if (rc != 0)
@@ -171,6 +193,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     fail_thread(t, rc, cerr);
   eddy__retry_clear(t);
   close_tasks(t);
+  forget_committed(t);
   rd_kafka_assign(rk, NULL);
 }
 
@@ -250,6 +273,7 @@ void eddy__thread_free(eddy_stream_thread_t *t) {
   if (t->producer != NULL && t->exec != NULL)
     close_tasks(t);
   eddy__retry_clear(t);
+  forget_committed(t);
   eddy__pg_sink_destroy(t->pg_sink);
   t->pg_sink = NULL;
   eddy__txn_free(t);
@@ -278,7 +302,13 @@ static long long compute_lag(eddy_stream_thread_t *t, const rd_kafka_topic_parti
     if (rd_kafka_get_watermark_offsets(t->consumer, p->topic, p->partition, &lo, &hi) != 0 ||
         hi < 0)
       continue;
-    int64_t at = p->offset >= 0 ? p->offset : lo;
+    int64_t at = p->offset;
+    if (at < 0 && t->committed_at_assign != NULL) {
+      const rd_kafka_topic_partition_t *c =
+          rd_kafka_topic_partition_list_find(t->committed_at_assign, p->topic, p->partition);
+      at = c != NULL ? c->offset : at;
+    }
+    at = at >= 0 ? at : lo;
     if (hi > at)
       lag += hi - at;
   }

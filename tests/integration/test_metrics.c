@@ -80,9 +80,9 @@ static long long status_field(const char *body, const char *name) {
   return v;
 }
 
-EDDY_TEST(metrics_match_the_input) {
-  const char *topics[] = {"events", NULL};
-  eddy_broker_t *b = tk_broker(topics, 4);
+/* GOOD records (some filtered out) and BAD truncated ones to \p partition (-1: any).
+ * @returns how many pass the filter. */
+static int produce_input(eddy_broker_t *b, int32_t partition) {
   rd_kafka_t *p = tk_producer(eddy_broker_bootstrap(b));
   int kept = 0;
   char buf[128];
@@ -92,9 +92,16 @@ EDDY_TEST(metrics_match_the_input) {
                                   ok ? "true" : "false")
                        : snprintf(buf, sizeof(buf), "{\"id\":%d,\"ok\":", i); /* truncated */
     kept += i < GOOD && ok;
-    tk_produce(p, "events", -1, NULL, buf, (size_t)len);
+    tk_produce(p, "events", partition, NULL, buf, (size_t)len);
   }
   tk_producer_close(p);
+  return kept;
+}
+
+EDDY_TEST(metrics_match_the_input) {
+  const char *topics[] = {"events", NULL};
+  eddy_broker_t *b = tk_broker(topics, 4);
+  int kept = produce_input(b, -1);
 
   eddy_topology_t *topo = tk_compile(topology);
   eddy_app_t *app = tk_start_app(topo, b, 2, NULL);
@@ -145,6 +152,32 @@ EDDY_TEST(metrics_match_the_input) {
 
   eddy_metrics_server_stop(srv);
   eddy_app_destroy(app);
+  eddy_topology_destroy(topo);
+  eddy_broker_stop(b);
+  EDDY_ASSERT_NO_LEAKS();
+}
+
+/* After a restart, a partition with nothing new has no consumer position: its lag
+ * counts from the group's committed offset, not from the start of the partition. */
+EDDY_TEST(lag_after_a_restart_counts_from_the_committed_offsets) {
+  const char *topics[] = {"events", NULL};
+  eddy_broker_t *b = tk_broker(topics, 4);
+  for (int32_t p = 0; p < 4; p++)
+    produce_input(b, p);
+  const char *eos[] = {"processing.guarantee=exactly_once_v2", NULL};
+  eddy_topology_t *topo = tk_compile(topology);
+  eddy_app_t *app = tk_start_app(topo, b, 1, eos);
+  tk_wait_consumed(app, 4 * (GOOD + BAD), 60000);
+  tk_stop(app);
+
+  app = tk_start_app(topo, b, 1, eos);
+  produce_input(b, 0);   /* partitions 1 to 3 stay idle */
+  tk_wait_consumed(app, GOOD + BAD, 60000);
+  /* commits after the input was read: the lag they computed had the partitions assigned */
+  const eddy_counters_t *c = eddy_app_counters(app);
+  tk_wait_counter(&c->commits, atomic_load(&c->commits) + 3, 20000);
+  ASSERT_EQ(0, eddy_app_lag(app));
+  tk_stop(app);
   eddy_topology_destroy(topo);
   eddy_broker_stop(b);
   EDDY_ASSERT_NO_LEAKS();
