@@ -145,6 +145,12 @@ bool eddy__plan_has_pg_sink(const eddy_plan_t *plan);
 int eddy__pg_sink_new(struct eddy_pg_sink_s **out, eddy_stream_thread_t *t, eddy_error_t **err);
 /** Consume what is there, write a batch when due. Never waits. @returns 0 or a fatal error. */
 int eddy__pg_sink_tick(struct eddy_pg_sink_s *s, eddy_error_t **err);
+/**
+ * When the sink next needs a tick (monotonic µs): now with records queued, when
+ * its batch falls due or its retry comes, else INT64_MAX (a record arriving
+ * then ends the thread's wait for input).
+ */
+int64_t eddy__pg_sink_next_tick_us(const struct eddy_pg_sink_s *s);
 /** Write the last batch and leave the sink group (NULL-safe). */
 void eddy__pg_sink_stop(struct eddy_pg_sink_s *s);
 /** NULL-safe. */

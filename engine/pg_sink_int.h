@@ -61,6 +61,7 @@ typedef struct eddy_pg_sink_s {
   rd_kafka_t *consumer;
   rd_kafka_t *producer;         /* dead letters (its own: the thread's may be transactional) */
   rd_kafka_queue_t *queue;
+  rd_kafka_queue_t *wake;       /* the thread's input queue: a record here ends its wait */
   PGconn *conn;
   eddy_pg_table_t *tables;
   uint32_t table_cnt;

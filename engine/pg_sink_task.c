@@ -222,6 +222,27 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
 
+/*
+ * The sink's queue got something (from a client thread of librdkafka): end
+ * the stream thread's wait for input, so a record of the sink is written
+ * when due rather than after the thread's poll.ms.
+ */
+static void wake_thread(rd_kafka_t *rk, void *opaque) {
+  (void)rk;
+  eddy_pg_sink_t *s = opaque;
+  rd_kafka_queue_yield(s->wake);
+}
+
+static void close_queues(eddy_pg_sink_t *s) {
+  if (s->queue != NULL) {
+    rd_kafka_queue_cb_event_enable(s->queue, NULL, NULL);
+    rd_kafka_queue_destroy(s->queue);
+  }
+  if (s->wake != NULL)
+    rd_kafka_queue_destroy(s->wake);
+  s->queue = s->wake = NULL;
+}
+
 static int make_consumer(eddy_pg_sink_t *s, eddy_error_t **err) {
   eddy_app_t *app = s->app;
   s->kafka_ctx.log = &app->log;
@@ -248,6 +269,8 @@ static int make_consumer(eddy_pg_sink_t *s, eddy_error_t **err) {
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
     return eddy_kafka_error(err, e, "subscribing to the PostgreSQL sink topics");
   s->queue = rd_kafka_queue_get_consumer(s->consumer);
+  s->wake = rd_kafka_queue_get_consumer(s->thread->consumer);
+  rd_kafka_queue_cb_event_enable(s->queue, wake_thread, s);
   rd_kafka_conf_t *pc = eddy_kafka_conf(&app->conf, EDDY_CLIENT_PRODUCER, &s->kafka_ctx, err);
   if (pc == NULL)
     return EDDY_ECONFIG;
@@ -354,6 +377,20 @@ int eddy__pg_sink_tick(eddy_pg_sink_t *s, eddy_error_t **err) {
   return due ? flush(s, err) : 0;
 }
 
+int64_t eddy__pg_sink_next_tick_us(const eddy_pg_sink_t *s) {
+  if (s == NULL)
+    return INT64_MAX;
+  if (s->retry_at_us > eddy_clock_monotonic_us())
+    return s->retry_at_us;
+  /* queued records: the wake-up may have been spent (a yield ends one wait, and any
+   * look at the thread's queue that finds it empty takes the yield) */
+  if (s->need_position || rd_kafka_queue_length(s->queue) > 0)
+    return 0;
+  if (s->pending_cnt > 0)
+    return s->last_write_us + s->app->conf.postgres_batch_ms * EDDY_MSEC;
+  return INT64_MAX;
+}
+
 void eddy__pg_sink_stop(eddy_pg_sink_t *s) {
   if (s == NULL)
     return;
@@ -364,9 +401,7 @@ void eddy__pg_sink_stop(eddy_pg_sink_t *s) {
     eddy_error_destroy(why);
   }
   drop_pending(s);
-  if (s->queue != NULL)
-    rd_kafka_queue_destroy(s->queue);
-  s->queue = NULL;
+  close_queues(s);
   if (s->consumer != NULL)
     rd_kafka_consumer_close(s->consumer);
 }
@@ -375,8 +410,7 @@ void eddy__pg_sink_destroy(eddy_pg_sink_t *s) {
   if (s == NULL)
     return;
   drop_pending(s);
-  if (s->queue != NULL)
-    rd_kafka_queue_destroy(s->queue);
+  close_queues(s);
   if (s->consumer != NULL)
     rd_kafka_destroy(s->consumer);
   if (s->producer != NULL) {

@@ -473,11 +473,20 @@ static bool wake_fetchers(eddy_stream_thread_t *t) {
   return asked;
 }
 
+/* How long to wait for input: poll.ms, or less when the PostgreSQL sink has a batch due. */
+static int wait_ms(const eddy_stream_thread_t *t) {
+  int64_t wait_us = t->app->conf.poll_ms * EDDY_MSEC;
+  int64_t due = eddy__pg_sink_next_tick_us(t->pg_sink), now = eddy_clock_monotonic_us();
+  if (due < now + wait_us)
+    wait_us = due > now ? due - now : 0;
+  return (int)((wait_us + EDDY_MSEC - 1) / EDDY_MSEC);
+}
+
 /*
  * Take what the consumer has, up to \p max, without waiting for a full batch
  * (rd_kafka_consume_batch_queue() waits until the batch is full or the time
  * is up, which would stall a topology that feeds itself through a
- * repartition topic); wait up to poll.ms only when nothing is there.
+ * repartition topic); wait (see wait_ms()) only when nothing is there.
  */
 static ssize_t next_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka_message_t **msgs,
                           size_t max) {
@@ -492,7 +501,7 @@ static ssize_t next_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka
       return n;
   }
   t->flowing = false;
-  rd_kafka_message_t *m = rd_kafka_consume_queue(q, (int)t->app->conf.poll_ms);
+  rd_kafka_message_t *m = rd_kafka_consume_queue(q, wait_ms(t));
   if (m == NULL)
     return 0;
   msgs[0] = m;
