@@ -121,6 +121,12 @@ void eddy__thread_commit_group(eddy_stream_thread_t *t, const rd_kafka_topic_par
                                rd_kafka_resp_err_t *out);
 /** Close every task and open them again for the current assignment (to restore). */
 int eddy__thread_reopen_tasks(eddy_stream_thread_t *t, eddy_error_t **err);
+/**
+ * A consumer outside the application's group (restore, global tables): group
+ * `<app>-<group_suffix>`, with the kafka.* and kafka.consumer.* settings.
+ */
+int eddy__thread_side_consumer(eddy_stream_thread_t *t, const char *group_suffix,
+                               rd_kafka_t **out, eddy_error_t **err);
 
 /** Create a thread's clients and executor. */
 int eddy__thread_init(eddy_stream_thread_t *t, eddy_error_t **err);

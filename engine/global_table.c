@@ -48,26 +48,6 @@ static int assign_all(eddy_stream_thread_t *t, rd_kafka_topic_partition_list_t *
   return 0;
 }
 
-static int make_consumer(eddy_stream_thread_t *t, eddy_error_t **err) {
-  const eddy_config_t *c = &t->app->conf;
-  const char **extra = eddy_calloc(2 * (size_t)c->kafka_cnt + 1, sizeof(char *));
-  if (extra == NULL)
-    return eddy_error_set(err, EDDY_ENOMEM, "out of memory");
-  size_t n = 0;
-  for (uint32_t i = 0; i < c->kafka_cnt; i++) {
-    const char *key = c->kafka_keys[i];
-    if (strncmp(key, "producer.", 9) == 0)
-      continue;
-    extra[n++] = strncmp(key, "consumer.", 9) == 0 ? key + 9 : key;
-    extra[n++] = c->kafka_values[i];
-  }
-  char group[512];
-  snprintf(group, sizeof(group), "%s-global", t->app->app_id);
-  int rc = eddy_restore_consumer_new(&t->global_consumer, c->bootstrap_servers, group, extra, err);
-  eddy_free(extra);
-  return rc;
-}
-
 static int apply(eddy_stream_thread_t *t, rd_kafka_message_t *m, eddy_error_t **err) {
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
     return m->err ? 0 : eddy_exec_global_apply(t->exec, m, err);
@@ -115,7 +95,7 @@ int eddy__global_start(eddy_stream_thread_t *t, eddy_error_t **err) {
   int64_t t0 = eddy_clock_monotonic_us();
   rd_kafka_topic_partition_list_t *parts = NULL;
   long long records = 0;
-  int rc = make_consumer(t, err);
+  int rc = eddy__thread_side_consumer(t, "global", &t->global_consumer, err);
   rc = rc == 0 ? assign_all(t, &parts, err) : rc;
   rc = rc == 0 ? read_to_end(t, parts, &records, err) : rc;
   rc = rc == 0 ? eddy_exec_global_commit(t->exec, err) : rc;

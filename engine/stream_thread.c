@@ -531,8 +531,8 @@ static int process_batch(eddy_stream_thread_t *t, rd_kafka_queue_t *q, rd_kafka_
   return rc;
 }
 
-/* A restore consumer takes the kafka.* and kafka.consumer.* settings too. */
-static int make_restorer(eddy_stream_thread_t *t, eddy_error_t **err) {
+int eddy__thread_side_consumer(eddy_stream_thread_t *t, const char *group_suffix,
+                               rd_kafka_t **out, eddy_error_t **err) {
   const eddy_config_t *c = &t->app->conf;
   const char **extra = eddy_calloc(2 * (size_t)c->kafka_cnt + 1, sizeof(char *));
   if (extra == NULL)
@@ -546,8 +546,8 @@ static int make_restorer(eddy_stream_thread_t *t, eddy_error_t **err) {
     extra[n++] = c->kafka_values[i];
   }
   char group[512];
-  snprintf(group, sizeof(group), "%s-restore", t->app->app_id);
-  int rc = eddy_restore_consumer_new(&t->restorer, c->bootstrap_servers, group, extra, err);
+  snprintf(group, sizeof(group), "%s-%s", t->app->app_id, group_suffix);
+  int rc = eddy_restore_consumer_new(out, c->bootstrap_servers, group, extra, err);
   eddy_free(extra);
   return rc;
 }
@@ -555,7 +555,7 @@ static int make_restorer(eddy_stream_thread_t *t, eddy_error_t **err) {
 static int run_restore(eddy_stream_thread_t *t, eddy_restore_job_t *jobs, size_t n,
                        eddy_error_t **err) {
   const eddy_config_t *c = &t->app->conf;
-  int rc = t->restorer == NULL ? make_restorer(t, err) : 0;
+  int rc = t->restorer == NULL ? eddy__thread_side_consumer(t, "restore", &t->restorer, err) : 0;
   if (rc != 0)
     return rc;
   eddy_restore_conf_t rc_conf;
