@@ -75,6 +75,13 @@ void eddy__check_source(eddy_checker_t *ck, uint32_t def_idx, eddy_ast_source_t 
  */
 void eddy__check_op_in(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row,
                        int32_t input_def);
+/**
+ * An aggregate column `name = fn(args)` over \p row (check_group.c): its shape,
+ * function, arguments (checked and marked as read; their types in \p types)
+ * and result type into \p agg; the argument slots are left to the caller (-1).
+ */
+void eddy__check_agg_call(eddy_checker_t *ck, const eddy_rowtype_t *row, eddy_ast_item_t *it,
+                          eddy_plan_agg_t *agg, eddy_type_t types[2]);
 /** group by, window, aggregate, emit (check_group.c); \p row as for eddy__check_op_in. */
 void eddy__check_grouping(eddy_checker_t *ck, eddy_ast_op_t *op, eddy_rowtype_t *row);
 /** over, dedupe, changes, and the aggregate after over (check_keyed.c). */

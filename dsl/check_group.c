@@ -171,8 +171,8 @@ static int32_t arg_slot(eddy_checker_t *ck, grouping_t *gr, const eddy_expr_t *e
   return (int32_t)(gr->cols.cnt - 1);
 }
 
-static void check_one_aggregate(eddy_checker_t *ck, grouping_t *gr, const eddy_rowtype_t *row,
-                                eddy_ast_item_t *it, eddy_plan_agg_t *agg) {
+void eddy__check_agg_call(eddy_checker_t *ck, const eddy_rowtype_t *row, eddy_ast_item_t *it,
+                          eddy_plan_agg_t *agg, eddy_type_t types[2]) {
   eddy_expr_t *e = it->expr;
   if (e->kind != EDDY_X_CALL)
     fail_at(ck, e->off, e->len,
@@ -180,7 +180,6 @@ static void check_one_aggregate(eddy_checker_t *ck, grouping_t *gr, const eddy_r
   char why[WHY_SIZE] = "";
   if (eddy_agg_lookup(e->u.call.name, e->u.call.argc, &agg->fn, why, sizeof(why)) != 0)
     fail_at(ck, e->off, e->len, why);
-  eddy_type_t types[2];
   for (uint32_t i = 0; i < e->u.call.argc; i++) {
     eddy_expr_t *a = e->u.call.args[i];
     if (a->kind == EDDY_X_CALL && eddy_agg_is_name(a->u.call.name))
@@ -191,12 +190,19 @@ static void check_one_aggregate(eddy_checker_t *ck, grouping_t *gr, const eddy_r
   }
   if (eddy_agg_type(agg->fn, types, e->u.call.argc, &agg->type, why, sizeof(why)) != 0)
     fail_at(ck, e->off, e->len, why);
+  agg->name = it->name.name;
+  agg->arg = agg->arg2 = -1;
+}
+
+static void check_one_aggregate(eddy_checker_t *ck, grouping_t *gr, const eddy_rowtype_t *row,
+                                eddy_ast_item_t *it, eddy_plan_agg_t *agg) {
+  eddy_type_t types[2];
+  eddy__check_agg_call(ck, row, it, agg, types);
+  eddy_expr_t *e = it->expr;
   if (gr->g.session && (agg->fn == EDDY_AGG_COUNT_DISTINCT || agg->fn == EDDY_AGG_TOP))
     eddy__dsl_fail(ck->c, EDDY_ETYPE, e->off, e->len,
                    "%s(...) is not available with session windows (sessions merge, and the "
                    "values it keeps per session cannot be merged)", eddy_agg_name(agg->fn));
-  agg->name = it->name.name;
-  agg->arg = agg->arg2 = -1;
   if (e->u.call.argc > 0) {
     agg->arg = arg_slot(ck, gr, e->u.call.args[0]);
     agg->arg_type = types[0];

@@ -15,7 +15,6 @@
 #include "eddy/error.h"
 #include "operators/aggregate.h"
 
-#define WHY_SIZE 256
 #define MAX_RANGE (36500 * EDDY_DAY)
 
 static _Noreturn void fail_at(eddy_checker_t *ck, uint32_t off, uint32_t len, const char *msg) {
@@ -138,29 +137,12 @@ static int32_t arg_index(eddy_checker_t *ck, eddy_plan_keyed_t *k, const eddy_ex
 
 static void over_aggregate(eddy_checker_t *ck, eddy_plan_keyed_t *k, const eddy_rowtype_t *row,
                            eddy_ast_item_t *it, eddy_plan_agg_t *agg) {
+  eddy_type_t types[2];
+  eddy__check_agg_call(ck, row, it, agg, types);
   eddy_expr_t *e = it->expr;
-  if (e->kind != EDDY_X_CALL)
-    fail_at(ck, e->off, e->len,
-            "an aggregate column is one aggregate function call, as in total = sum(amount)");
-  char why[WHY_SIZE] = "";
-  if (eddy_agg_lookup(e->u.call.name, e->u.call.argc, &agg->fn, why, sizeof(why)) != 0)
-    fail_at(ck, e->off, e->len, why);
   if (agg->fn == EDDY_AGG_COUNT_DISTINCT || agg->fn == EDDY_AGG_TOP)
     fail_at(ck, e->off, e->len, agg->fn == EDDY_AGG_TOP ? "top is not available after 'over'"
                                                         : "count_distinct is not available after 'over'");
-  eddy_type_t types[2];
-  for (uint32_t i = 0; i < e->u.call.argc; i++) {
-    eddy_expr_t *a = e->u.call.args[i];
-    if (a->kind == EDDY_X_CALL && eddy_agg_is_name(a->u.call.name))
-      fail_at(ck, a->off, a->len, "aggregate functions cannot be nested");
-    eddy_scope_t s = {.ck = ck, .row = row, .mark = true};
-    a = e->u.call.args[i] = eddy__check_expr(&s, a);
-    types[i] = a->type;
-  }
-  if (eddy_agg_type(agg->fn, types, e->u.call.argc, &agg->type, why, sizeof(why)) != 0)
-    fail_at(ck, e->off, e->len, why);
-  agg->name = it->name.name;
-  agg->arg = agg->arg2 = -1;
   if (e->u.call.argc > 0) {
     agg->arg = arg_index(ck, k, e->u.call.args[0]);
     agg->arg_type = types[0];
