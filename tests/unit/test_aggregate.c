@@ -188,55 +188,21 @@ static int on_late(void *opaque, const eddy_row_t *row, uint32_t missed, uint32_
   return 0;
 }
 
-static const eddy_value_t *col(const eddy_row_t *row, const char *name) {
-  int i = eddy_fields_find(row->layout, name);
-  if (i < 0)
-    eddy_test_fail(__FILE__, __LINE__, "no column %s", name);
-  return &row->vals[i];
-}
-
-static void expect_cents(const eddy_value_t *v, bool has, int64_t cents) {
-  if (!has) {
-    ASSERT_EQ(EDDY_T_NULL, v->kind);
-    return;
-  }
-  ASSERT_EQ(EDDY_T_DECIMAL, v->kind);
-  ASSERT_EQ(2, v->scale);
-  ASSERT_EQ(cents, (int64_t)v->u.dec);
-}
-
-static void expect_name(const eddy_value_t *v, int idx) {
-  if (idx < 0) {
-    ASSERT_EQ(EDDY_T_NULL, v->kind);
-    return;
-  }
-  ASSERT_EQ(EDDY_T_STRING, v->kind);
-  ASSERT_TRUE(v->len == strlen(names[idx]) && memcmp(v->u.s, names[idx], v->len) == 0);
-}
-
-/* avg = sum / n at scale 6, half away from zero: cents * 10^4 / n. */
-static int64_t ref_avg(int64_t sum_cents, int64_t n) {
-  int64_t num = sum_cents * 10000, q = num / n, r = num % n;
-  if (2 * (r < 0 ? -r : r) >= n)
-    q += num < 0 ? -1 : 1;
-  return q;
-}
-
 static void compare(const out_t *o, const ref_t *r) {
   const eddy_row_t *row = &o->row;
-  ASSERT_EQ(r->n, col(row, "n")->u.i);
-  ASSERT_EQ(r->nv, col(row, "nv")->u.i);
-  expect_cents(col(row, "total"), r->nv > 0, r->sum);
-  expect_cents(col(row, "lo"), r->nv > 0, r->lo);
-  expect_cents(col(row, "hi"), r->nv > 0, r->hi);
-  const eddy_value_t *mean = col(row, "mean");
+  ASSERT_EQ(r->n, tm_col(row, "n")->u.i);
+  ASSERT_EQ(r->nv, tm_col(row, "nv")->u.i);
+  tm_expect_cents(tm_col(row, "total"), r->nv > 0, r->sum);
+  tm_expect_cents(tm_col(row, "lo"), r->nv > 0, r->lo);
+  tm_expect_cents(tm_col(row, "hi"), r->nv > 0, r->hi);
+  const eddy_value_t *mean = tm_col(row, "mean");
   if (r->nv == 0) {
     ASSERT_EQ(EDDY_T_NULL, mean->kind);
   } else {
     ASSERT_EQ(6, mean->scale);
-    ASSERT_EQ(ref_avg(r->sum, r->nv), (int64_t)mean->u.dec);
+    ASSERT_EQ(tm_avg6(r->sum, r->nv), (int64_t)mean->u.dec);
   }
-  const eddy_value_t *sd = col(row, "sd");
+  const eddy_value_t *sd = tm_col(row, "sd");
   if (r->nv < 2) {
     ASSERT_EQ(EDDY_T_NULL, sd->kind);
   } else {
@@ -244,18 +210,18 @@ static void compare(const out_t *o, const ref_t *r) {
     double want = (double)sqrtl(var < 0 ? 0 : var);
     ASSERT_DBL_EQ(want, sd->u.d, 1e-6 * (1 + want));
   }
-  expect_name(col(row, "first_name"), r->first);
-  expect_name(col(row, "last_name"), r->last);
-  expect_name(col(row, "top"), r->top);
+  tm_expect_name(names, tm_col(row, "first_name"), r->first);
+  tm_expect_name(names, tm_col(row, "last_name"), r->last);
+  tm_expect_name(names, tm_col(row, "top"), r->top);
   int heavy = -1;   /* the largest total weight; ties to the smaller name (names are sorted) */
   for (int i = 0; i < NAMES; i++)
     if (r->weighed[i] && (heavy < 0 || r->weight[i] > r->weight[heavy]))
       heavy = i;
-  expect_name(col(row, "heavy"), heavy);
+  tm_expect_name(names, tm_col(row, "heavy"), heavy);
   int distinct = 0;
   for (int i = 0; i < NAMES; i++)
     distinct += (r->names >> i) & 1;
-  ASSERT_EQ(distinct, col(row, "names")->u.i);
+  ASSERT_EQ(distinct, tm_col(row, "names")->u.i);
   ASSERT_EQ(r->max_ts, o->ts);
 }
 

@@ -24,6 +24,7 @@
 #include "dsl/dsl.h"
 #include "eddy_test.h"
 #include "operators/aggregate.h"
+#include "test_model.h"
 
 #define NAMES 5
 static const char *const names[NAMES] = {"ant", "bee", "cat", "dog", "eel"};
@@ -151,39 +152,6 @@ static ref_t *ref_find(model_t *m, int64_t key, int64_t start, int64_t end) {
 
 /* ---- comparing a row with a reference session ------------------------------------------ */
 
-static const eddy_value_t *col(const eddy_row_t *row, const char *name) {
-  int i = eddy_fields_find(row->layout, name);
-  if (i < 0)
-    eddy_test_fail(__FILE__, __LINE__, "no column %s", name);
-  return &row->vals[i];
-}
-
-static void expect_cents(const eddy_value_t *v, bool has, int64_t cents) {
-  if (!has) {
-    ASSERT_EQ(EDDY_T_NULL, v->kind);
-    return;
-  }
-  ASSERT_EQ(EDDY_T_DECIMAL, v->kind);
-  ASSERT_EQ(2, v->scale);
-  ASSERT_EQ(cents, (int64_t)v->u.dec);
-}
-
-static void expect_name(const eddy_value_t *v, int idx) {
-  if (idx < 0) {
-    ASSERT_EQ(EDDY_T_NULL, v->kind);
-    return;
-  }
-  ASSERT_EQ(EDDY_T_STRING, v->kind);
-  ASSERT_TRUE(v->len == strlen(names[idx]) && memcmp(v->u.s, names[idx], v->len) == 0);
-}
-
-static int64_t ref_avg(int64_t sum_cents, int64_t n) {
-  int64_t num = sum_cents * 10000, q = num / n, r = num % n;
-  if (2 * (r < 0 ? -r : r) >= n)
-    q += num < 0 ? -1 : 1;
-  return q;
-}
-
 static void compare(const eddy_row_t *row, const ref_t *r, const rec_t *recs) {
   int64_t nv = 0, sum = 0, lo = 0, hi = 0, max_ts = INT64_MIN, first_ts = 0, last_ts = 0;
   long double s1 = 0, s2 = 0;
@@ -210,19 +178,19 @@ static void compare(const eddy_row_t *row, const ref_t *r, const rec_t *recs) {
   ASSERT_EQ(r->key, row->key.u.items[0].u.i);
   ASSERT_EQ(r->start, row->key.u.items[1].u.i);
   ASSERT_EQ(r->end, row->key.u.items[2].u.i);
-  ASSERT_EQ(r->start, col(row, "window_start")->u.i);
-  ASSERT_EQ(r->end, col(row, "window_end")->u.i);
-  ASSERT_EQ(r->rec_cnt, col(row, "n")->u.i);
-  ASSERT_EQ(nv, col(row, "nv")->u.i);
-  expect_cents(col(row, "total"), nv > 0, sum);
-  expect_cents(col(row, "lo"), nv > 0, lo);
-  expect_cents(col(row, "hi"), nv > 0, hi);
-  const eddy_value_t *mean = col(row, "mean");
+  ASSERT_EQ(r->start, tm_col(row, "window_start")->u.i);
+  ASSERT_EQ(r->end, tm_col(row, "window_end")->u.i);
+  ASSERT_EQ(r->rec_cnt, tm_col(row, "n")->u.i);
+  ASSERT_EQ(nv, tm_col(row, "nv")->u.i);
+  tm_expect_cents(tm_col(row, "total"), nv > 0, sum);
+  tm_expect_cents(tm_col(row, "lo"), nv > 0, lo);
+  tm_expect_cents(tm_col(row, "hi"), nv > 0, hi);
+  const eddy_value_t *mean = tm_col(row, "mean");
   if (nv == 0)
     ASSERT_EQ(EDDY_T_NULL, mean->kind);
   else
-    ASSERT_EQ(ref_avg(sum, nv), (int64_t)mean->u.dec);
-  const eddy_value_t *sd = col(row, "sd");
+    ASSERT_EQ(tm_avg6(sum, nv), (int64_t)mean->u.dec);
+  const eddy_value_t *sd = tm_col(row, "sd");
   if (nv < 2) {
     ASSERT_EQ(EDDY_T_NULL, sd->kind);
   } else {
@@ -230,9 +198,9 @@ static void compare(const eddy_row_t *row, const ref_t *r, const rec_t *recs) {
     double want = (double)sqrtl(var < 0 ? 0 : var);
     ASSERT_DBL_EQ(want, sd->u.d, 1e-6 * (1 + want));
   }
-  expect_name(col(row, "first_name"), first);
-  expect_name(col(row, "last_name"), last);
-  expect_name(col(row, "top"), top);
+  tm_expect_name(names, tm_col(row, "first_name"), first);
+  tm_expect_name(names, tm_col(row, "last_name"), last);
+  tm_expect_name(names, tm_col(row, "top"), top);
   ASSERT_EQ(max_ts, row->ts);
   ASSERT_FALSE(row->tombstone);
 }
@@ -305,7 +273,7 @@ static int on_emit(void *opaque, const eddy_row_t *row, eddy_error_t **err) {
     ASSERT_TRUE(map_find(&s->by_session, o.key, o.start, o.end, false) >= 0);
     ASSERT_EQ(EDDY_T_STRUCT, row->key.kind);
     ASSERT_EQ(o.end, row->key.u.items[2].u.i);
-    ASSERT_EQ(EDDY_T_NULL, col(row, "n")->kind);
+    ASSERT_EQ(EDDY_T_NULL, tm_col(row, "n")->kind);
     s->tombstones++;
     map_delete(&s->by_session, &o, false);
     map_delete(&s->by_start, &o, true);
@@ -628,8 +596,8 @@ EDDY_TEST(session_bridge_retracts_both_parts) {
   int at = map_find(&h.sink.by_session, 7, T0, T0 + 7 * EDDY_SEC, false);
   ASSERT_TRUE(at >= 0);
   const out_t *o = &h.sink.by_session.o[at];
-  ASSERT_EQ(3, col(&o->row, "n")->u.i);
-  expect_cents(col(&o->row, "total"), true, 600);
+  ASSERT_EQ(3, tm_col(&o->row, "n")->u.i);
+  tm_expect_cents(tm_col(&o->row, "total"), true, 600);
   eddy_arena_destroy(rows);
   teardown(&h);
   EDDY_ASSERT_NO_LEAKS();
