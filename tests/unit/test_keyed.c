@@ -180,12 +180,6 @@ static void drive(harness_t *h, const rec_t *recs, int n, int commit_every, int 
   eddy_arena_destroy(rows);
 }
 
-static const eddy_value_t *col(const eddy_row_t *row, const char *name) {
-  int i = eddy_fields_find(row->layout, name);
-  ASSERT_TRUE(i >= 0);
-  return &row->vals[i];
-}
-
 /* ---- over: the reference ----------------------------------------------------------- */
 
 typedef struct {
@@ -238,23 +232,6 @@ static int ref_frame(const rec_t *r, int i, const over_t *o, int *frame) {
   return kept;
 }
 
-static int64_t ref_avg(int64_t sum_cents, int64_t n) {
-  int64_t num = sum_cents * 10000, q = num / n, rem = num % n;
-  if (2 * (rem < 0 ? -rem : rem) >= n)
-    q += num < 0 ? -1 : 1;
-  return q;
-}
-
-static void expect_cents(const eddy_value_t *v, bool has, int64_t cents) {
-  if (!has) {
-    ASSERT_EQ(EDDY_T_NULL, v->kind);
-    return;
-  }
-  ASSERT_EQ(EDDY_T_DECIMAL, v->kind);
-  ASSERT_EQ(2, v->scale);
-  ASSERT_EQ(cents, (int64_t)v->u.dec);
-}
-
 static void check_over_row(const rec_t *r, int i, const int *frame, int cnt, const over_t *o,
                            const eddy_row_t *row) {
   int idx[20001], m = 0;
@@ -282,19 +259,19 @@ static void check_over_row(const rec_t *r, int i, const int *frame, int cnt, con
     s2 += (x->cents / 100.0L) * (x->cents / 100.0L);
   }
   ASSERT_EQ(r[i].ts, row->ts);
-  ASSERT_EQ(r[i].key, col(row, "k")->u.i);
-  ASSERT_EQ(m, col(row, "n")->u.i);
-  ASSERT_EQ(nv, col(row, "nv")->u.i);
-  expect_cents(col(row, "total"), nv > 0, sum);
-  expect_cents(col(row, "lo"), nv > 0, lo);
-  expect_cents(col(row, "hi"), nv > 0, hi);
-  expect_cents(col(row, "fst"), nv > 0, fst);
-  expect_cents(col(row, "lst"), nv > 0, lst);
-  const eddy_value_t *mean = col(row, "mean");
+  ASSERT_EQ(r[i].key, tm_col(row, "k")->u.i);
+  ASSERT_EQ(m, tm_col(row, "n")->u.i);
+  ASSERT_EQ(nv, tm_col(row, "nv")->u.i);
+  tm_expect_cents(tm_col(row, "total"), nv > 0, sum);
+  tm_expect_cents(tm_col(row, "lo"), nv > 0, lo);
+  tm_expect_cents(tm_col(row, "hi"), nv > 0, hi);
+  tm_expect_cents(tm_col(row, "fst"), nv > 0, fst);
+  tm_expect_cents(tm_col(row, "lst"), nv > 0, lst);
+  const eddy_value_t *mean = tm_col(row, "mean");
   ASSERT_EQ(nv > 0 ? EDDY_T_DECIMAL : EDDY_T_NULL, mean->kind);
   if (nv > 0)
-    ASSERT_EQ(ref_avg(sum, nv), (int64_t)mean->u.dec);
-  const eddy_value_t *sd = col(row, "sd");
+    ASSERT_EQ(tm_avg6(sum, nv), (int64_t)mean->u.dec);
+  const eddy_value_t *sd = tm_col(row, "sd");
   ASSERT_EQ(nv > 1 ? EDDY_T_DOUBLE : EDDY_T_NULL, sd->kind);
   if (nv > 1) {
     long double var = (s2 - s1 * s1 / nv) / (nv - 1);
@@ -427,7 +404,7 @@ static void run_changes(eddy_store_backend_t backend, uint64_t seed, int restart
     const eddy_row_t *row = &h.sink.rows[out++];
     ASSERT_EQ(recs[i].ts, row->ts);
     ASSERT_EQ(k, row->vals[0].u.i);
-    expect_cents(&row->vals[1], !recs[i].null_v, recs[i].cents);
+    tm_expect_cents(&row->vals[1], !recs[i].null_v, recs[i].cents);
   }
   ASSERT_EQ(out, h.sink.cnt);
   ASSERT_TRUE(out > 0 && out < N * 3 / 4);
