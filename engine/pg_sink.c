@@ -6,9 +6,12 @@
  * takes what its consumer has (never waiting), and writes the pending batch
  * when it holds postgres.batch.rows records or the last write is
  * postgres.batch.ms old: a trickle of rows is written as it comes, a flood
- * in batches, at most one a postgres.batch.ms unless full. A transient failure drops the pending batch, pauses
- * the partitions and waits (backoff doubling from postgres.retry.backoff.ms
- * to postgres.retry.backoff.max.ms); then the sink reconnects, reads
+ * in batches, at most one a postgres.batch.ms unless full. A record reaching
+ * the sink's queue ends the thread's wait for input, and that wait lasts no
+ * longer than the pending batch may (eddy__pg_sink_next_tick_us()). A
+ * transient failure drops the pending batch, pauses the partitions and
+ * waits (backoff doubling from postgres.retry.backoff.ms to
+ * postgres.retry.backoff.max.ms); then the sink reconnects, reads
  * eddy_sink_offsets again and re-assigns its partitions at those offsets,
  * so nothing is lost and nothing is written twice, whether or not the
  * failed COMMIT reached the server.

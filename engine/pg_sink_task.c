@@ -140,6 +140,11 @@ static void warn_stalled(eddy_pg_sink_t *s, int64_t now) {
   eddy_buf_free(&b);
 }
 
+/* A trickle is written as it comes; a flood in batches, one per postgres.batch.ms. */
+static int64_t batch_due_us(const eddy_pg_sink_t *s) {
+  return s->last_write_us + s->app->conf.postgres_batch_ms * EDDY_MSEC;
+}
+
 static int flush(eddy_pg_sink_t *s, eddy_error_t **err) {
   if (s->pending_cnt == 0)
     return 0;
@@ -366,10 +371,7 @@ int eddy__pg_sink_tick(eddy_pg_sink_t *s, eddy_error_t **err) {
     drop_pending(s);
     return 0;
   }
-  /* a trickle is written as it comes; a flood in batches, one per postgres.batch.ms */
-  bool due = s->pending_cnt >= s->pending_cap ||
-             (s->pending_cnt > 0 &&
-              now - s->last_write_us >= s->app->conf.postgres_batch_ms * EDDY_MSEC);
+  bool due = s->pending_cnt >= s->pending_cap || (s->pending_cnt > 0 && now >= batch_due_us(s));
   if (!due && now - s->lag_at_us > EDDY_SEC) {
     update_lag(s);
     warn_stalled(s, now);
@@ -386,9 +388,7 @@ int64_t eddy__pg_sink_next_tick_us(const eddy_pg_sink_t *s) {
    * look at the thread's queue that finds it empty takes the yield) */
   if (s->need_position || rd_kafka_queue_length(s->queue) > 0)
     return 0;
-  if (s->pending_cnt > 0)
-    return s->last_write_us + s->app->conf.postgres_batch_ms * EDDY_MSEC;
-  return INT64_MAX;
+  return s->pending_cnt > 0 ? batch_due_us(s) : INT64_MAX;
 }
 
 void eddy__pg_sink_stop(eddy_pg_sink_t *s) {

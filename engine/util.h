@@ -1,4 +1,5 @@
-/* Small shared helpers: did-you-mean suggestions, clocks, listen addresses. */
+/* Small shared helpers: did-you-mean suggestions, clocks, saturating time arithmetic,
+ * listen addresses. */
 #ifndef EDDY_ENGINE_UTIL_H
 #define EDDY_ENGINE_UTIL_H
 
@@ -17,6 +18,15 @@ const char *eddy_suggest(const char *name, const char *const *candidates, size_t
 int64_t eddy_clock_monotonic_us(void);
 /** Wall clock in µs since the epoch. */
 int64_t eddy_clock_wall_us(void);
+
+/** a + b, saturated at the int64 bounds (window and time arithmetic). */
+static inline int64_t eddy_sat_add(int64_t a, int64_t b) {
+  if (b > 0 && a > INT64_MAX - b)
+    return INT64_MAX;
+  if (b < 0 && a < INT64_MIN - b)
+    return INT64_MIN;
+  return a + b;
+}
 
 /**
  * Split a listen address "host:port", "[v6]:port", ":port" or

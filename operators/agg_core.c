@@ -39,14 +39,6 @@ void eddy__agg_core_free(eddy__agg_core_t *c) {
   eddy_buf_free(&c->vbuf);
 }
 
-int64_t eddy__sat_add(int64_t a, int64_t b) {
-  if (b > 0 && a > INT64_MAX - b)
-    return INT64_MAX;
-  if (b < 0 && a < INT64_MIN - b)
-    return INT64_MIN;
-  return a + b;
-}
-
 int eddy__agg_corrupt(const eddy__agg_core_t *c, eddy_error_t **err) {
   return eddy_error_set(err, EDDY_ESTORE, "%s: undecodable record in store '%s'", c->node->name,
                         eddy_store_name(c->store));
@@ -114,6 +106,18 @@ int eddy__agg_encode_state(eddy__agg_core_t *c, eddy_error_t **err) {
   return 0;
 }
 
+int eddy__agg_forward(eddy__agg_core_t *c, eddy_slice_t key, const eddy_slice_t *value,
+                      int64_t time, eddy_store_entry_t *out, bool *emit, eddy_error_t **err) {
+  *emit = false;
+  int rc = c->changelog != NULL ? c->changelog(c->changelog_opaque, key, value, time, err) : 0;
+  if (rc != 0 || c->g->emit_final || value == NULL)
+    return rc;
+  if (eddy_store_changelog_key_decode(c->store, key, out) != 0)
+    return eddy__agg_corrupt(c, err);
+  *emit = out->key.len > 0;   /* an empty key: the operator's position */
+  return 0;
+}
+
 /* A result row, copied into the arena (see eddy__agg_emit). */
 static int build_row(eddy__agg_core_t *c, eddy_slice_t key, bool window, int64_t start,
                      int64_t end, const eddy_slice_t *value, uint32_t key_cols, int64_t ts,
@@ -152,8 +156,8 @@ static int build_row(eddy__agg_core_t *c, eddy_slice_t key, bool window, int64_t
 }
 
 int eddy__agg_emit_result(eddy__agg_core_t *c, eddy_slice_t key, bool window, int64_t start,
-                   int64_t end, const eddy_slice_t *value, uint32_t key_cols, int64_t ts,
-                   eddy_error_t **err) {
+                          int64_t end, const eddy_slice_t *value, uint32_t key_cols, int64_t ts,
+                          eddy_error_t **err) {
   eddy_row_t row;
   int rc = build_row(c, key, window, start, end, value, key_cols, ts, &row, err);
   if (rc == 0 && c->emit != NULL)

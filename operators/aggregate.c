@@ -44,7 +44,7 @@ static int64_t next_deadline(const eddy_agg_t *agg) {
   if (agg->c.emitted_to == INT64_MIN)
     return INT64_MIN;
   int64_t next = floor_div(agg->c.emitted_to, g->advance) * g->advance + g->advance;
-  return eddy__sat_add(eddy__sat_add(next, g->size), g->grace);
+  return eddy_sat_add(eddy_sat_add(next, g->size), g->grace);
 }
 
 static int load_position(eddy_agg_t *agg, eddy_error_t **err) {
@@ -119,23 +119,20 @@ void eddy_agg_stats(const eddy_agg_t *agg, eddy_agg_stats_t *out) {
 
 static int emit_stored(eddy_agg_t *agg, eddy_slice_t key, int64_t start, eddy_slice_t value,
                        eddy_error_t **err) {
-  return eddy__agg_emit_result(&agg->c, key, agg->c.g->windowed, start, start + agg->c.g->size, &value,
-                        agg->c.g->key_cnt, start, err);
+  const eddy_plan_group_t *g = agg->c.g;
+  return eddy__agg_emit_result(&agg->c, key, g->windowed, start, start + g->size, &value,
+                               g->key_cnt, start, err);
 }
 
 /* The store's changelog hook: forward, and under emit changes, emit the update. */
 static int on_flush(void *opaque, eddy_slice_t key, const eddy_slice_t *value, int64_t time,
                     eddy_error_t **err) {
   eddy_agg_t *agg = opaque;
-  int rc = agg->c.changelog != NULL ? agg->c.changelog(agg->c.changelog_opaque, key, value, time, err)
-                                  : 0;
-  if (rc != 0 || agg->c.g->emit_final || value == NULL)
-    return rc;
   eddy_store_entry_t e;
-  if (eddy_store_changelog_key_decode(agg->c.store, key, &e) != 0)
-    return eddy__agg_corrupt(&agg->c, err);
-  if (e.key.len == 0)
-    return 0;   /* the operator's position, not a result */
+  bool emit;
+  int rc = eddy__agg_forward(&agg->c, key, value, time, &e, &emit, err);
+  if (rc != 0 || !emit)
+    return rc;
   return emit_stored(agg, e.key, e.start, *value, err);
 }
 
@@ -280,7 +277,7 @@ int eddy_agg_process(eddy_agg_t *agg, const eddy_row_t *row, int64_t stream_time
   int64_t last = floor_div(row->ts, g->advance) * g->advance;
   for (int64_t start = last; rc == 0 && start > row->ts - g->size; start -= g->advance) {
     windows++;
-    if (eddy__sat_add(start, g->size + g->grace) <= stream_time)
+    if (eddy_sat_add(start, g->size + g->grace) <= stream_time)
       missed++;   /* closed: late for this window */
     else
       rc = update(agg, key, start, row, err);
@@ -291,7 +288,9 @@ int eddy_agg_process(eddy_agg_t *agg, const eddy_row_t *row, int64_t stream_time
   if (missed == 0)
     return 0;
   agg->c.stats.late++;
-  return agg->c.late != NULL ? agg->c.late(agg->c.opaque, row, missed, windows, stream_time, err) : 0;
+  return agg->c.late != NULL
+             ? agg->c.late(agg->c.opaque, row, missed, windows, stream_time, err)
+             : 0;
 }
 
 /* ---- time moving on ----------------------------------------------------------- */
@@ -302,7 +301,7 @@ int eddy_agg_advance(eddy_agg_t *agg, int64_t stream_time, eddy_error_t **err) {
     return eddy__session_advance(agg->session, stream_time, err);
   if (stream_time < agg->deadline || stream_time == INT64_MIN)
     return 0;
-  int64_t close = eddy__sat_add(stream_time, -eddy__sat_add(g->size, g->grace));
+  int64_t close = eddy_sat_add(stream_time, -eddy_sat_add(g->size, g->grace));
   if (close > agg->c.emitted_to) {
     eddy_store_iter_t *it = NULL;
     int64_t from = agg->c.emitted_to == INT64_MIN ? INT64_MIN : agg->c.emitted_to + 1;

@@ -1,7 +1,8 @@
-/* Aggregate operator internals shared by aggregate.c and accum.c. */
+/* Aggregate operator internals shared by aggregate.c, session.c, agg_core.c and accum.c. */
 #ifndef EDDY_OPERATORS_AGGREGATE_INT_H
 #define EDDY_OPERATORS_AGGREGATE_INT_H
 
+#include "engine/util.h"
 #include "operators/aggregate.h"
 
 /*
@@ -89,8 +90,6 @@ typedef struct {
 int eddy__agg_core_init(eddy__agg_core_t *c, const eddy_agg_conf_t *conf,
                         eddy_changelog_fn changelog, void *changelog_opaque, eddy_error_t **err);
 void eddy__agg_core_free(eddy__agg_core_t *c);
-/** a + b, saturated at the int64 bounds. */
-int64_t eddy__sat_add(int64_t a, int64_t b);
 /** @returns EDDY_ESTORE: an undecodable record in the operator's store. */
 int eddy__agg_corrupt(const eddy__agg_core_t *c, eddy_error_t **err);
 /** Decode exactly \p cnt codec values from \p v. */
@@ -107,6 +106,14 @@ int eddy__agg_position_encode(eddy__agg_core_t *c, int64_t stream_time, eddy_err
 /** The position at \p stream_time is in the store now. */
 void eddy__agg_position_stored(eddy__agg_core_t *c, int64_t stream_time);
 /**
+ * The common part of the store's changelog hook: forward the change to the
+ * operator's changelog; *out is then the stored result to emit under emit
+ * changes (a result's update, not a deletion or the operator's position).
+ * @returns 0 with *emit set, or an error.
+ */
+int eddy__agg_forward(eddy__agg_core_t *c, eddy_slice_t key, const eddy_slice_t *value,
+                      int64_t time, eddy_store_entry_t *out, bool *emit, eddy_error_t **err);
+/**
  * Emit the result row of group \p key: its columns, then with \p window the
  * window [start, end), then the results of the state \p value (NULL: a
  * retraction, its results null). The record key is the group column, or a
@@ -114,8 +121,8 @@ void eddy__agg_position_stored(eddy__agg_core_t *c, int64_t stream_time);
  * largest event time, else \p ts.
  */
 int eddy__agg_emit_result(eddy__agg_core_t *c, eddy_slice_t key, bool window, int64_t start,
-                   int64_t end, const eddy_slice_t *value, uint32_t key_cols, int64_t ts,
-                   eddy_error_t **err);
+                          int64_t end, const eddy_slice_t *value, uint32_t key_cols, int64_t ts,
+                          eddy_error_t **err);
 
 /* ---- session windows (session.c) ------------------------------------------------
  * aggregate.c hands every call of an aggregate with `window session` over to these;

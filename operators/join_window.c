@@ -12,18 +12,11 @@
  */
 #include <string.h>
 
+#include "engine/util.h"
 #include "serde/codec.h"
 #include "operators/join_int.h"
 
 #define META_START ((int64_t)1 << 62)
-
-static int64_t sat_add(int64_t a, int64_t b) {
-  if (b > 0 && a > INT64_MAX - b)
-    return INT64_MAX;
-  if (b < 0 && a < INT64_MIN - b)
-    return INT64_MIN;
-  return a + b;
-}
 
 static int corrupt(eddy_join_t *j, eddy_error_t **err) {
   return eddy_error_set(err, EDDY_ESTORE, "%s: undecodable buffered records", j->node->name);
@@ -84,8 +77,8 @@ static int probe(eddy_join_t *j, bool left, const eddy_row_t *row, eddy_slice_t 
   const eddy_plan_join_t *jp = j->jp;
   side_t *other = left ? &j->right : &j->left;
   eddy_store_iter_t *it = NULL;
-  int rc = eddy_window_fetch(other->t.store, key, sat_add(row->ts, -jp->within),
-                             sat_add(row->ts, jp->within), &it, err);
+  int rc = eddy_window_fetch(other->t.store, key, eddy_sat_add(row->ts, -jp->within),
+                             eddy_sat_add(row->ts, jp->within), &it, err);
   rewrite_t *rw = NULL;
   uint32_t rw_cnt = 0, rw_cap = 0;
   eddy_store_entry_t e;
@@ -156,7 +149,7 @@ int eddy_join_window_record(eddy_join_t *j, bool left, const eddy_row_t *row, ed
   const eddy_plan_join_t *jp = j->jp;
   if (stream_time > j->stream_time)
     j->stream_time = stream_time;
-  if (sat_add(row->ts, jp->grace) < j->stream_time) {
+  if (eddy_sat_add(row->ts, jp->grace) < j->stream_time) {
     j->stats.late++;
     return 1;
   }
@@ -219,7 +212,7 @@ int64_t eddy_join_window_deadline(const eddy_join_t *j) {
     return INT64_MAX;
   if (j->emitted_to == INT64_MIN)
     return INT64_MIN;
-  return sat_add(sat_add(j->emitted_to, j->jp->within + j->jp->grace + 1), EDDY_SEC);
+  return eddy_sat_add(eddy_sat_add(j->emitted_to, j->jp->within + j->jp->grace + 1), EDDY_SEC);
 }
 
 int eddy_join_window_advance(eddy_join_t *j, int64_t stream_time, eddy_error_t **err) {
@@ -229,7 +222,7 @@ int eddy_join_window_advance(eddy_join_t *j, int64_t stream_time, eddy_error_t *
   if (j->stream_time == INT64_MIN || eddy_join_window_deadline(j) == INT64_MAX)
     return 0;
   /* closed: a record at t with t + within + grace < stream time */
-  int64_t close = sat_add(j->stream_time, -sat_add(jp->within + jp->grace, 1));
+  int64_t close = eddy_sat_add(j->stream_time, -eddy_sat_add(jp->within + jp->grace, 1));
   if (close <= j->emitted_to)
     return 0;
   int64_t from = j->emitted_to == INT64_MIN ? INT64_MIN : j->emitted_to + 1;

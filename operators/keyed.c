@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "engine/util.h"
 #include "serde/codec.h"
 
 eddy_eval_ctx_t eddy__keyed_ctx(const eddy_keyed_t *k, const eddy_row_t *row) {
@@ -83,14 +84,6 @@ static int pass(eddy_keyed_t *k, const eddy_row_t *row, eddy_error_t **err) {
   return eddy__keyed_emit(k, &out, err);
 }
 
-static int64_t sat_add(int64_t a, int64_t b) {
-  if (b > 0 && a > INT64_MAX - b)
-    return INT64_MAX;
-  if (b < 0 && a < INT64_MIN - b)
-    return INT64_MIN;
-  return a + b;
-}
-
 static int eval_encoded(eddy_keyed_t *k, const eddy_row_t *row, eddy_buf_t *buf, bool *is_null,
                         eddy_error_t **err) {
   eddy_eval_ctx_t ctx = eddy__keyed_ctx(k, row);
@@ -117,7 +110,8 @@ static int dedupe(eddy_keyed_t *k, const eddy_row_t *row, eddy_error_t **err) {
   eddy_slice_t id = eddy_slice(k->kbuf.p, k->kbuf.len);
   int64_t w = k->spec->within;
   eddy_store_iter_t *it = NULL;
-  rc = eddy_window_fetch(k->store, id, sat_add(row->ts, -w), sat_add(row->ts, w), &it, err);
+  rc = eddy_window_fetch(k->store, id, eddy_sat_add(row->ts, -w), eddy_sat_add(row->ts, w), &it,
+                         err);
   eddy_store_entry_t e;
   int found = rc == 0 ? eddy_store_iter_next(it, &e, err) : rc;
   eddy_store_iter_destroy(it);

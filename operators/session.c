@@ -163,14 +163,11 @@ static int emit_session(eddy__session_t *s, eddy_slice_t key, int64_t start, int
 static int on_flush(void *opaque, eddy_slice_t key, const eddy_slice_t *value, int64_t time,
                     eddy_error_t **err) {
   eddy__session_t *s = opaque;
-  int rc = s->c.changelog != NULL ? s->c.changelog(s->c.changelog_opaque, key, value, time, err) : 0;
-  if (rc != 0 || s->c.g->emit_final || value == NULL)
-    return rc;   /* deleted sessions were retracted when they merged */
   eddy_store_entry_t e;
-  if (eddy_store_changelog_key_decode(s->c.store, key, &e) != 0)
-    return eddy__agg_corrupt(&s->c, err);
-  if (e.key.len == 0)
-    return 0;   /* the operator's position */
+  bool emit;
+  int rc = eddy__agg_forward(&s->c, key, value, time, &e, &emit, err);
+  if (rc != 0 || !emit)
+    return rc;   /* deleted sessions were retracted when they merged */
   if (fresh_key(s, e.key, e.start, e.end) != 0)
     return oom(err);
   fresh_take(s);   /* it goes out now */
@@ -374,7 +371,7 @@ int eddy__session_process(eddy__session_t *s, const eddy_row_t *row, int64_t str
   if (row->ts < -TIME_LIMIT || row->ts > TIME_LIMIT)
     return eddy_error_set(err, EDDY_ERANGE, "%s: event time %lld is out of range",
                           s->c.node->name, (long long)row->ts);
-  if (eddy__sat_add(row->ts, s->c.g->grace) < stream_time) {
+  if (eddy_sat_add(row->ts, s->c.g->grace) < stream_time) {
     s->c.stats.late++;
     return s->c.late != NULL ? s->c.late(s->c.opaque, row, 1, 1, stream_time, err) : 0;
   }
@@ -391,7 +388,7 @@ int eddy__session_process(eddy__session_t *s, const eddy_row_t *row, int64_t str
 
 /* Sessions ending at or before this have closed at \p stream_time (> end + gap + grace). */
 static int64_t closed_to(const eddy__session_t *s, int64_t stream_time) {
-  return eddy__sat_add(stream_time, -eddy__sat_add(eddy__sat_add(s->c.g->gap, s->c.g->grace), 1));
+  return eddy_sat_add(stream_time, -eddy_sat_add(eddy_sat_add(s->c.g->gap, s->c.g->grace), 1));
 }
 
 int64_t eddy__session_deadline(const eddy__session_t *s) {
@@ -400,7 +397,7 @@ int64_t eddy__session_deadline(const eddy__session_t *s) {
   if (s->c.emitted_to == INT64_MIN)
     return INT64_MIN;
   /* a session ending right after emitted_to closes at end + gap + grace + 1 */
-  return eddy__sat_add(s->c.emitted_to, eddy__sat_add(eddy__sat_add(s->c.g->gap, s->c.g->grace), 2));
+  return eddy_sat_add(s->c.emitted_to, eddy_sat_add(eddy_sat_add(s->c.g->gap, s->c.g->grace), 2));
 }
 
 int eddy__session_advance(eddy__session_t *s, int64_t stream_time, eddy_error_t **err) {

@@ -211,7 +211,8 @@ int eddy_codec_get_row(const void *p, size_t len, const eddy_fields_t *f, eddy_v
                             "as %s", i, f->items[i].name, eddy_kind_name(f->items[i].type.kind));
   }
   if (q != end)
-    return eddy_error_set(err, EDDY_EDECODE, "internal row: %zu trailing byte(s) after its %u columns",
+    return eddy_error_set(err, EDDY_EDECODE,
+                          "internal row: %zu trailing byte(s) after its %u columns",
                           (size_t)(end - q), f->cnt);
   return 0;
 }

@@ -154,8 +154,8 @@ static int check_spec(const eddy_decode_spec_t *spec, eddy_error_t **err) {
     return 0;
   default:
     return eddy_error_set(err, EDDY_EINVAL,
-                          "decoder: only debezium-json, json, string and internal row sources are decoded "
-                          "here (Avro needs the schema registry decoder)");
+                          "decoder: only debezium-json, json, string and internal row sources "
+                          "are decoded here (Avro needs the schema registry decoder)");
   }
 }
 
